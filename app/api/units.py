@@ -1,0 +1,21 @@
+"""``GET /api/v1/units/``: the unit tree for pickers and integrations."""
+from flask_appbuilder import ModelRestApi
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+
+from app.models.org import Unit
+
+
+class UnitApi(ModelRestApi):
+    """Read-only unit list: id, name, kind, parent_id, path."""
+
+    resource_name = "units"
+    datamodel = SQLAInterface(Unit)
+    class_permission_name = "UnitApi"
+    allow_browser_login = True
+    include_route_methods = {"get", "get_list", "info"}
+    list_columns = ["id", "name", "kind", "parent_id", "full_name", "path", "enabled"]
+    show_columns = list_columns
+    search_columns = ["name", "kind", "parent_id", "enabled"]
+    order_columns = ["id", "name", "sort_order"]
+    list_select_columns = None
+    page_size = 100

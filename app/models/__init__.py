@@ -1,0 +1,5 @@
+"""SQLAlchemy models.  Importing this package registers every table with the metadata."""
+from app.models.org import Unit, UnitKind, AppUser, RoleDataScope, ScopeMode  # noqa: F401
+from app.models.dictionary import DictType, DictItem, EventCategory  # noqa: F401
+from app.models.notice import Notice  # noqa: F401
+from app.models.audit import OperationLog  # noqa: F401

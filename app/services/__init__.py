@@ -1,0 +1,1 @@
+"""Domain services shared by pages, API and commands."""

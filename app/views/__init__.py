@@ -1,0 +1,1 @@
+"""Pages (FAB views).  Registered in one place: ``app.views.registry``."""

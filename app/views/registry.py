@@ -1,0 +1,26 @@
+"""Every page and API of the portal is registered here, in one place.
+
+Menu ``name``s are Chinese labels that double as FAB menu permissions; ``category``
+groups follow the manual's menu map.
+"""
+from flask_babel import lazy_gettext as _l
+
+from app.api.units import UnitApi
+from app.views.system import (DictItemView, DictTypeView, EventCategoryView, NoticeView,
+                              OperationLogView, RoleDataScopeView, UnitView)
+
+SYSTEM = "系统管理"
+
+
+def register_views(appbuilder):
+    """Add all views, menus and APIs to ``appbuilder``."""
+    appbuilder.add_view(NoticeView, "通知公告", label=_l("通知公告"), icon="fa-bullhorn",
+                        category="工作台", category_label=_l("工作台"))
+    appbuilder.add_view(UnitView, "单位管理", label=_l("单位管理"), icon="fa-sitemap",
+                        category=SYSTEM, category_label=_l("系统管理"), category_icon="fa-cogs")
+    appbuilder.add_view(RoleDataScopeView, "数据权限", label=_l("数据权限"), icon="fa-filter", category=SYSTEM)
+    appbuilder.add_view(DictTypeView, "字典管理", label=_l("字典管理"), icon="fa-book", category=SYSTEM)
+    appbuilder.add_view_no_menu(DictItemView)
+    appbuilder.add_view(EventCategoryView, "事件类型", label=_l("事件类型"), icon="fa-tags", category=SYSTEM)
+    appbuilder.add_view(OperationLogView, "操作日志", label=_l("操作日志"), icon="fa-history", category=SYSTEM)
+    appbuilder.add_api(UnitApi)
