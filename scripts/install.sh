@@ -8,7 +8,7 @@ fi
 # shellcheck disable=SC1091
 source .venv/bin/activate
 if ! cmp -s requirements.txt .venv/.installed-requirements 2>/dev/null; then
-  pip install -q --disable-pip-version-check -r requirements.txt
+  pip install -q --disable-pip-version-check -r requirements.txt 2>&1 | grep -v "^WARNING: Location" || true
   cp requirements.txt .venv/.installed-requirements
 fi
-pybabel compile -q -d translations
+pybabel compile -d translations >/dev/null
