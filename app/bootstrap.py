@@ -10,6 +10,8 @@ from app import MIGRATIONS_DIR, ConfigurationError
 from app.extensions import appbuilder, db
 from app.models.org import AppUser, Unit
 from app.security.roles import ensure_roles
+from app.services.categories import ensure_categories
+from app.services.dictionaries import ensure_base_dictionaries
 
 
 def upgrade_schema():
@@ -43,6 +45,8 @@ def prepare_database(seed_demo=None, echo=print):
     """Migrate, sync permissions and roles, and (development) seed demo data when empty."""
     upgrade_schema()
     sync_security()
+    ensure_base_dictionaries()
+    ensure_categories()
     seed = current_app.config.get("DEMO_DATA") if seed_demo is None else seed_demo
     if seed and database_is_empty():
         from app.demo import seed_demo_data

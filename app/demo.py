@@ -7,12 +7,10 @@ from flask import current_app
 from werkzeug.security import generate_password_hash
 
 from app.extensions import appbuilder, db
-from app.models.dictionary import DictItem, DictType, EventCategory
 from app.models.notice import Notice
 from app.models.org import AppUser, Unit, UnitKind
 from app.security.roles import (DATA_CLERK, DEPT_HANDLER, GRID_LEADER, GRID_MEMBER, HANDLER, HEAD,
                                 PARTY_CLERK, SYS_ADMIN)
-from app.services.categories import place_category
 
 # county → (department, {township: {community: [grids]}})
 TREE = {
@@ -52,22 +50,6 @@ DEMO_USERS = [
     ("city_cgj", "王城管", "市城管局", [DEPT_HANDLER]),
 ]
 DEMO_USERNAMES = [u[0] for u in DEMO_USERS]
-
-DICTIONARIES = {
-    ("urgency", "紧急程度"): [("一般", "一般", "info"), ("紧急", "紧急", "warning"), ("重大", "重大", "danger")],
-    ("ticket_source", "问题来源"): [(v, v, None) for v in
-                                ("网格巡查", "居民吹哨", "突发事件", "部门上报", "平台疑难", "领导批示")],
-    ("callback_method", "回访方式"): [(v, v, None) for v in ("电话", "上门", "线上", "其他")],
-    ("satisfaction", "满意度"): [("1", "非常不满意", None), ("2", "不满意", None), ("3", "一般", None),
-                              ("4", "满意", None), ("5", "非常满意", None)],
-    ("gender", "性别"): [("男", "男", None), ("女", "女", None)],
-}
-
-CATEGORIES = {
-    "服务类": {"民生诉求类": ["城乡建设类", "生态环境类"], "政策咨询类": ["社会保障类", "教育医疗类"]},
-    "管理类": {"重点事项类": ["城乡建设类", "市容环境类"], "风险隐患类": ["安全生产类", "消防安全类"]},
-    "应急类": {"重大公共安全事件": ["自然灾害类", "事故灾难类"]},
-}
 
 _extra_seeders = []
 
@@ -116,28 +98,6 @@ def seed_users(units, password):
     return users
 
 
-def seed_dictionaries():
-    for (code, name), items in DICTIONARIES.items():
-        dict_type = DictType(code=code, name=name)
-        db.session.add(dict_type)
-        for order, (value, label, color) in enumerate(items):
-            db.session.add(DictItem(dict_type=dict_type, value=value, label=label, tag_color=color,
-                                    sort_order=order, is_default=order == 0))
-    for order1, (l1, children) in enumerate(CATEGORIES.items()):
-        top = EventCategory(name=l1, sort_order=order1)
-        place_category(top)
-        db.session.add(top)
-        for order2, (l2, leaves) in enumerate(children.items()):
-            mid = EventCategory(name=l2, parent=top, sort_order=order2)
-            place_category(mid)
-            db.session.add(mid)
-            for order3, l3 in enumerate(leaves):
-                leaf = EventCategory(name=l3, parent=mid, sort_order=order3)
-                place_category(leaf)
-                db.session.add(leaf)
-    db.session.flush()
-
-
 def seed_notices(units, users):
     db.session.add_all([
         Notice(title="关于开展城市道路安全隐患排查的通知", content="请各街道、社区组织网格员开展道路塌陷隐患排查。",
@@ -155,7 +115,6 @@ def seed_demo_data(password):
         raise RuntimeError("生产环境不允许加载演示数据")
     units = seed_units()
     users = seed_users(units, password)
-    seed_dictionaries()
     seed_notices(units, users)
     for seeder in _extra_seeders:
         seeder(units, users)

@@ -74,6 +74,13 @@ def run_migrations_offline():
         context.run_migrations()
 
 
+def render_item(type_, obj, autogen_context):
+    """Render the app's TypeDecorators as their stored type, so revisions import nothing of ours."""
+    if type_ == "type" and hasattr(obj, "impl") and type(obj).__module__.startswith("app."):
+        return "sa." + repr(obj.impl)
+    return False
+
+
 def run_migrations_online():
     """Run migrations in 'online' mode.
 
@@ -102,6 +109,7 @@ def run_migrations_online():
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
+            render_item=render_item,
             **conf_args
         )
 

@@ -12,11 +12,18 @@ from app.security.scope import log_out_of_scope, scope_clause
 class ScopedSQLAInterface(SQLAInterface):
     """``SQLAInterface`` whose every query is restricted to the caller's data scope."""
 
+    @property
+    def is_scoped(self):
+        # FAB builds interfaces of the same class for related models (dropdowns); only
+        # models that declare a scope are filtered here.
+        return hasattr(self.obj, "__scope_unit_column__") or hasattr(self.obj, "scope_clause")
+
     def apply_filters(self, query, filters):
-        return super().apply_filters(query, filters).filter(scope_clause(self.obj))
+        query = super().apply_filters(query, filters)
+        return query.filter(scope_clause(self.obj)) if self.is_scoped else query
 
     def get(self, id, filters=None, select_columns=None, outer_default_load=False):
         item = super().get(id, filters, select_columns, outer_default_load)
-        if item is None:
+        if item is None and self.is_scoped:
             log_out_of_scope(self.obj, id)
         return item

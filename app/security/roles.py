@@ -59,7 +59,8 @@ ROLE_SCOPE = {
 
 def extend_role_permissions(role_name, pairs):
     """Let a feature module add its default permissions to a shipped role."""
-    ROLE_PERMISSIONS.setdefault(role_name, []).extend(pairs)
+    current = ROLE_PERMISSIONS.setdefault(role_name, [])
+    current.extend(p for p in pairs if p not in current)
 
 
 def _matches(pairs, perm_name, view_name):

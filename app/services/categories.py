@@ -1,6 +1,15 @@
 """事件类型 tree upkeep: level and full path derived from the parent."""
+from sqlalchemy import select
+
 from app.extensions import db
 from app.models.dictionary import EventCategory
+
+
+CATEGORIES = {
+    "服务类": {"民生诉求类": ["城乡建设类", "生态环境类"], "政策咨询类": ["社会保障类", "教育医疗类"]},
+    "管理类": {"重点事项类": ["城乡建设类", "市容环境类"], "风险隐患类": ["安全生产类", "消防安全类"]},
+    "应急类": {"重大公共安全事件": ["自然灾害类", "事故灾难类"]},
+}
 
 
 class CategoryError(ValueError):
@@ -21,3 +30,22 @@ def place_category(item: EventCategory):
     item.full_name = f"{parent.full_name} / {item.name}" if parent else item.name
     for child in item.children:
         place_category(child)
+
+
+def ensure_categories():
+    """Load the default 事件类型 tree into an empty table (administrators edit it afterwards)."""
+    if db.session.scalar(select(EventCategory.id).limit(1)) is not None:
+        return
+    for order1, (l1, children) in enumerate(CATEGORIES.items()):
+        top = EventCategory(name=l1, sort_order=order1)
+        place_category(top)
+        db.session.add(top)
+        for order2, (l2, leaves) in enumerate(children.items()):
+            mid = EventCategory(name=l2, parent=top, sort_order=order2)
+            place_category(mid)
+            db.session.add(mid)
+            for order3, l3 in enumerate(leaves):
+                leaf = EventCategory(name=l3, parent=mid, sort_order=order3)
+                place_category(leaf)
+                db.session.add(leaf)
+    db.session.commit()

@@ -6,6 +6,42 @@ from app.models.dictionary import DictItem, DictType
 
 # type code → [(model, column name)] whose rows store that dictionary's values
 _USAGES: dict[str, list] = {}
+# base enumerations every installation needs: (code, name) → [(value, label, tag colour)]
+BASE_DICTIONARIES: dict[tuple, list] = {}
+
+
+def register_dictionary(code, name, items):
+    """Declare a base dictionary; items are values, (value, label) or (value, label, colour)."""
+    norm = []
+    for item in items:
+        item = item if isinstance(item, tuple) else (item, item)
+        norm.append(item + (None,) * (3 - len(item)))
+    BASE_DICTIONARIES[(code, name)] = norm
+
+
+def ensure_base_dictionaries():
+    """Create missing dictionary types and values; existing ones (maybe edited) stay."""
+    for (code, name), items in BASE_DICTIONARIES.items():
+        dict_type = db.session.scalar(select(DictType).where(DictType.code == code))
+        if dict_type is None:
+            dict_type = DictType(code=code, name=name)
+            db.session.add(dict_type)
+            db.session.flush()
+        have = {v for (v,) in db.session.execute(select(DictItem.value).where(DictItem.dict_type_id == dict_type.id))}
+        for order, (value, label, color) in enumerate(items):
+            if value not in have:
+                db.session.add(DictItem(dict_type_id=dict_type.id, value=value, label=label, tag_color=color,
+                                        sort_order=order, is_default=order == 0))
+    db.session.commit()
+
+
+register_dictionary("urgency", "紧急程度", [("一般", "一般", "info"), ("紧急", "紧急", "warning"),
+                                          ("重大", "重大", "danger")])
+register_dictionary("ticket_source", "问题来源", ["网格巡查", "居民吹哨", "突发事件", "部门上报", "平台疑难", "领导批示"])
+register_dictionary("callback_method", "回访方式", ["电话", "上门", "线上", "其他"])
+register_dictionary("satisfaction", "满意度", [("1", "非常不满意"), ("2", "不满意"), ("3", "一般"), ("4", "满意"),
+                                            ("5", "非常满意")])
+register_dictionary("gender", "性别", ["男", "女"])
 
 
 def register_usage(type_code, model, column):

@@ -1,0 +1,435 @@
+"""The generic registry machinery: search, masking, data scope, template, import, export.
+
+A registry is declared once (``Registry`` subclass: model, fields, business key, unit
+field, operations, derived fields); everything here works from that declaration, and
+``app.registries.views`` turns it into pages and a REST resource.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Callable, Optional
+
+from flask import current_app
+from sqlalchemy import func, insert, select, tuple_, update
+
+from app.excel import (ImportReport, RowError, build_template, export_sheet, inspect_upload, open_rows,
+                       parse_rows, write_xlsx)
+from app.extensions import db
+from app.models.org import Unit
+from app.registries.crypto import blind_index, mask
+from app.registries.fields import Field
+from app.security.scope import Scope, scope_clause, units_clause
+
+BATCH = 1000
+DEFAULT_IMPORT_LIMITS = {"max_rows": 200_000, "max_bytes": 100 * 1024 * 1024,
+                         "max_uncompressed": 1024 * 1024 * 1024, "max_members": 2000, "max_ratio": 200}
+
+
+class RegistryError(Exception):
+    """A refused registry operation; ``message`` (Chinese) and ``errors`` per field."""
+
+    def __init__(self, message, errors=None, status=400):
+        super().__init__(message)
+        self.message, self.errors, self.status = message, errors or {}, status
+
+
+class Registry:
+    """Declaration of one registry.  Subclasses set the class attributes and may override
+    ``derive`` (fill derived fields of a value dict) and ``check`` (cross-field rules)."""
+
+    name: str = ""                 # REST resource name, e.g. "party_orgs"
+    title: str = ""                # 中文 page title, e.g. "党组织管理"
+    category: str = ""             # menu group
+    icon: str = "fa-table"
+    model = None
+    fields: list[Field] = []
+    business_key: tuple = ()
+    unit_field: Optional[str] = None   # key of the 所属辖区 field
+    ops: str = "QDCUXIE"
+    feed: bool = False
+    order_by: tuple = ("id", "desc")
+    # extra base classes for the generated page and API (e.g. a feed's bulk endpoint)
+    view_mixins: tuple = ()
+    api_mixins: tuple = ()
+
+    # ------------------------------------------------------------------ declaration helpers
+    @classmethod
+    def field(cls, key) -> Field:
+        return cls._fields_by_key()[key]
+
+    @classmethod
+    def _fields_by_key(cls):
+        cache = cls.__dict__.get("_by_key")
+        if cache is None:
+            cache = {f.key: f for f in cls.fields}
+            cls._by_key = cache
+        return cache
+
+    @classmethod
+    def can(cls, op) -> bool:
+        return op in cls.ops
+
+    @classmethod
+    def list_fields(cls):
+        return [f for f in cls.fields if f.in_list]
+
+    @classmethod
+    def form_fields(cls):
+        return [f for f in cls.fields if f.in_form]
+
+    @classmethod
+    def search_fields(cls):
+        return [f for f in cls.fields if f.search]
+
+    @classmethod
+    def key_label(cls):
+        return "、".join(cls.field(k).label for k in cls.business_key)
+
+    # ------------------------------------------------------------------ derived values
+    def derive(self, values: dict) -> None:
+        """Fill derived fields of ``values`` (storage form) in place."""
+
+    def check(self, values: dict) -> list[tuple[str, str]]:
+        """Cross-field rules: a list of (field key, Chinese message)."""
+        return []
+
+    # ------------------------------------------------------------------ storage conversion
+    def finish_values(self, values: dict) -> list[tuple[str, str]]:
+        """Derive fields, compute blind indexes and run cross-field checks (forms, API, import)."""
+        self.derive(values)
+        for f in self.fields:
+            if f.sensitive and f.column in values:
+                values[f.hash_column] = blind_index(values[f.column])
+        return self.check(values)
+
+    # ------------------------------------------------------------------ search
+    def search_conditions(self, args: dict) -> list:
+        """SQL conditions for the search bar's arguments ``s_<key>`` / ``s_<key>_from`` / ``_to``."""
+        model, conds = self.model, []
+        for f in self.search_fields():
+            col = getattr(model, f.column)
+            if f.search == "range":
+                lo, hi = _arg(args, f"s_{f.key}_from"), _arg(args, f"s_{f.key}_to")
+                lo, hi = _parse_bound(f, lo, f.label), _parse_bound(f, hi, f.label, upper=True)
+                if lo is not None:
+                    conds.append(col >= lo)
+                if hi is not None:
+                    conds.append(col <= hi)
+                continue
+            value = _arg(args, f"s_{f.key}")
+            if value is None:
+                continue
+            if f.sensitive:
+                # exact match through the keyed hash only: no prefix or substring search
+                conds.append(getattr(model, f.hash_column) == blind_index(value))
+            elif f.kind == "unit":
+                try:
+                    unit = db.session.get(Unit, int(value))
+                except (TypeError, ValueError):
+                    raise RegistryError(f"{f.label}的取值不正确")
+                conds.append(col.in_(select(Unit.id).where(Unit.path.like((unit.path if unit else "/0/") + "%"))))
+            elif f.kind == "ref":
+                ref_model, _, label_attr = f.ref
+                conds.append(col.in_(select(ref_model.id).where(getattr(ref_model, label_attr).contains(value))))
+            elif f.is_enum or f.kind in ("bool",):
+                if f.kind == "bool":
+                    value = value in ("1", "true", "是", "True")
+                conds.append(col.contains(value) if f.multi else col == value)
+            elif f.kind in ("int", "float", "decimal"):
+                try:
+                    conds.append(col == (int(value) if f.kind == "int" else float(value)))
+                except ValueError:
+                    raise RegistryError(f"{f.label}必须是数字")
+            elif f.search == "eq":
+                conds.append(col == value)
+            else:
+                conds.append(col.contains(value, autoescape=True))
+        return conds
+
+    def base_select(self, scope: Scope, args: dict | None = None, ids=None):
+        stmt = select(self.model).where(scope_clause(self.model, scope))
+        for cond in self.search_conditions(args or {}):
+            stmt = stmt.where(cond)
+        if ids:
+            stmt = stmt.where(self.model.id.in_(ids))
+        return stmt
+
+    def count(self, stmt) -> int:
+        return db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+
+    def ordered(self, stmt, order_column=None, direction="desc"):
+        f = self._fields_by_key().get(order_column) if order_column else None
+        if f is not None and f.sortable:
+            col = getattr(self.model, f.column)
+        else:
+            col = getattr(self.model, self.order_by[0])
+            direction = self.order_by[1]
+        order = col.asc() if direction == "asc" else col.desc()
+        return stmt.order_by(order, self.model.id.desc() if direction != "asc" else self.model.id.asc())
+
+    # ------------------------------------------------------------------ display
+    def display_row(self, obj, unmask=False) -> dict:
+        """Field key → text for lists and details (labels for enums, masked sensitive values)."""
+        out = {}
+        for f in self.fields:
+            out[f.key] = self.display_value(f, obj, unmask)
+        return out
+
+    def display_value(self, f: Field, obj, unmask=False):
+        if f.kind == "unit":
+            unit = getattr(obj, f.key, None)
+            return unit.full_name if unit is not None else None
+        if f.kind == "ref":
+            ref = getattr(obj, f.key, None)
+            return getattr(ref, f.ref[2]) if ref is not None else None
+        value = getattr(obj, f.column)
+        if f.sensitive and not unmask:
+            return mask(value, f.sensitive)
+        if f.is_enum and value is not None:
+            labels = dict(f.choices() or [])
+            if f.multi:
+                return "、".join(labels.get(v, v) for v in str(value).split("、") if v)
+            return labels.get(value, value)
+        if f.kind == "bool" and value is not None:
+            return "是" if value else "否"
+        if isinstance(value, dt.datetime):
+            return value.strftime("%Y-%m-%d %H:%M:%S")
+        if isinstance(value, dt.date):
+            return value.strftime("%Y-%m-%d")
+        return value
+
+    # ------------------------------------------------------------------ template and export
+    def import_columns(self):
+        return [f.excel_column() for f in self.fields if f.in_form or f.derived]
+
+    def export_fields(self):
+        return [f for f in self.fields if f.in_list] + [f for f in self.fields if not f.in_list]
+
+    def write_template(self, fileobj):
+        cols = [f.excel_column() for f in self.fields if f.in_form]
+        build_template(fileobj, cols, sheet_name=self.title)
+
+    def export(self, fileobj, stmt, unmask=False) -> int:
+        """Stream the rows selected by ``stmt`` to an .xlsx file; returns the row count."""
+        fields = self.export_fields()
+        counter = {"n": 0}
+        unit_names = _unit_names() if any(f.kind == "unit" for f in fields) else {}
+        ref_maps = {f.key: _ref_labels(f) for f in fields if f.kind == "ref"}
+        cols = [f.excel_column() for f in fields]
+        # plain column tuples, not ORM objects: the export target needs the speed
+        rows_stmt = select(*[getattr(self.model, f.column) for f in fields]).order_by(self.model.id)
+        if stmt.whereclause is not None:
+            rows_stmt = rows_stmt.where(stmt.whereclause)
+
+        def records():
+            result = db.session.execute(rows_stmt.execution_options(yield_per=2000))
+            for row in result:
+                counter["n"] += 1
+                rec = {}
+                for f, value in zip(fields, row):
+                    if f.kind == "unit":
+                        value = unit_names.get(value)
+                    elif f.kind == "ref":
+                        value = ref_maps[f.key].get(value)
+                    elif f.sensitive and not unmask:
+                        value = mask(value, f.sensitive)
+                    elif f.multi and value:
+                        value = value.split("、")
+                    rec[f.key] = value
+                yield rec
+        write_xlsx(fileobj, [export_sheet(self.title, cols, records())])
+        return counter["n"]
+
+    # ------------------------------------------------------------------ import
+    def import_file(self, path, scope: Scope, *, update_existing=False, all_or_nothing=False,
+                    user=None, progress: Callable[[int], None] | None = None) -> ImportReport:
+        """Validate and store an uploaded workbook; never stores a half-validated row."""
+        limits = dict(DEFAULT_IMPORT_LIMITS, **current_app.config.get("IMPORT_LIMITS", {}))
+        inspect_upload(path, max_bytes=limits["max_bytes"], max_uncompressed=limits["max_uncompressed"],
+                       max_members=limits["max_members"], max_ratio=limits["max_ratio"])
+        header, rows = open_rows(path, max_rows=limits["max_rows"])
+        parsed = parse_rows(self.import_columns(), header, rows)
+        report = ImportReport(warnings=list(parsed.warnings))
+        resolver = _Resolver(self, scope)
+        seen_keys: dict = {}
+        batch: list = []
+        try:
+            for row_no, values, errors in parsed:
+                if errors:
+                    report.errors.extend(errors)
+                    report.failed += 1
+                    continue
+                stored, errors = resolver.to_storage(values, row_no, parsed.found)
+                if not errors:
+                    key = tuple(stored.get(self.field(k).column) for k in self.business_key)
+                    if self.business_key and key in seen_keys:
+                        errors = [RowError(row_no, parsed.found.get(self.business_key[0], 1),
+                                           self.field(self.business_key[0]).label,
+                                           f"与第 {seen_keys[key]} 行的{self.key_label()}重复")]
+                    elif self.business_key:
+                        seen_keys[key] = row_no
+                if errors:
+                    report.errors.extend(errors)
+                    report.failed += 1
+                    continue
+                batch.append((row_no, stored))
+                if len(batch) >= BATCH:
+                    self._store(batch, scope, update_existing, report, parsed.found)
+                    batch = []
+                    if progress:
+                        progress(report.inserted + report.updated + report.skipped + report.failed)
+            if batch:
+                self._store(batch, scope, update_existing, report, parsed.found)
+            if all_or_nothing and report.errors:
+                db.session.rollback()
+                report.failed += report.inserted + report.updated
+                report.inserted = report.updated = 0
+                return report
+            db.session.commit()
+        except BaseException:
+            db.session.rollback()
+            raise
+        return report
+
+    def _store(self, batch, scope, update_existing, report, found):
+        model = self.model
+        existing = {}
+        if self.business_key:
+            key_cols = [getattr(model, self.field(k).column) for k in self.business_key]
+            keys = [tuple(v.get(self.field(k).column) for k in self.business_key) for _, v in batch]
+            in_scope = scope_clause(model, scope)
+            key_expr = key_cols[0] if len(key_cols) == 1 else tuple_(*key_cols)
+            wanted = [k[0] for k in keys] if len(key_cols) == 1 else keys
+            for chunk in _chunks(wanted, 500):
+                stmt = select(model.id, in_scope.label("visible"), *key_cols).where(key_expr.in_(chunk))
+                for row in db.session.execute(stmt):
+                    existing[tuple(row[2:])] = (row[0], bool(row[1]))
+        inserts, updates = [], []
+        key_field = self.field(self.business_key[0]) if self.business_key else None
+        for row_no, values in batch:
+            key = tuple(values.get(self.field(k).column) for k in self.business_key)
+            hit = existing.get(key) if self.business_key else None
+            if hit is None:
+                inserts.append(values)
+            elif not hit[1]:
+                report.errors.append(RowError(row_no, found.get(key_field.key, 1), key_field.label,
+                                              f"{self.key_label()}已被其他辖区的数据使用"))
+                report.failed += 1
+            elif update_existing:
+                updates.append(dict(values, id=hit[0]))
+            else:
+                report.errors.append(RowError(row_no, found.get(key_field.key, 1), key_field.label,
+                                              f"{self.key_label()}为“{'、'.join(map(str, key))}”的数据已存在"
+                                              "（未勾选“是否更新已经存在的数据”）"))
+                report.skipped += 1
+        if inserts:
+            db.session.execute(insert(model), inserts)
+            report.inserted += len(inserts)
+        if updates:
+            db.session.execute(update(model), updates)
+            report.updated += len(updates)
+
+
+class _Resolver:
+    """Turns parsed cell values into column values: units, references, multi values, derived."""
+
+    def __init__(self, registry: Registry, scope: Scope):
+        self.registry = registry
+        self.units = None
+        self.refs = {}
+        if any(f.kind == "unit" for f in registry.fields):
+            rows = db.session.execute(select(Unit.id, Unit.name, Unit.full_name)
+                                      .where(units_clause(Unit.id, scope))).all()
+            names: dict = {}
+            for uid, name, full in rows:
+                names.setdefault(name, []).append(uid)
+            self.units = {full: uid for uid, _, full in rows}
+            self.units.update({n: ids[0] for n, ids in names.items() if len(ids) == 1 and n not in self.units})
+            # "魏都区-西大街街道" and "魏都区/西大街街道" are written too
+            self.units.update({full.replace(" / ", "-"): uid for uid, _, full in rows})
+            self.units.update({full.replace(" / ", "/"): uid for uid, _, full in rows})
+        for f in registry.fields:
+            if f.kind == "ref":
+                ref_model, key_attr, label_attr = f.ref
+                self.refs[f.key] = {}
+                stmt = select(ref_model.id, getattr(ref_model, key_attr), getattr(ref_model, label_attr)).where(
+                    scope_clause(ref_model, scope))
+                for rid, key, label in db.session.execute(stmt):
+                    self.refs[f.key][str(key)] = rid
+                    self.refs[f.key].setdefault(str(label), rid)
+
+    def to_storage(self, values: dict, row_no: int, found: dict):
+        reg, stored, errors = self.registry, {}, []
+        for key, value in values.items():
+            f = reg.field(key)
+            if f.derived:
+                continue
+            if f.kind == "unit":
+                if value is not None:
+                    uid = self.units.get(value.replace("／", "/"))
+                    if uid is None:
+                        errors.append(RowError(row_no, found.get(key, 1), f.label,
+                                               f"“{value}”不是您管辖范围内的单位"))
+                        continue
+                    value = uid
+            elif f.kind == "ref":
+                if value is not None:
+                    rid = self.refs[key].get(str(value))
+                    if rid is None:
+                        errors.append(RowError(row_no, found.get(key, 1), f.label, f"找不到“{value}”"))
+                        continue
+                    value = rid
+            elif f.multi and value is not None:
+                value = "、".join(str(v) for v in value)
+            stored[f.column] = value
+        if errors:
+            return stored, errors
+        for key, message in reg.finish_values(stored):
+            f = reg.field(key)
+            errors.append(RowError(row_no, found.get(key, 1), f.label, message))
+        return stored, errors
+
+
+def _arg(args, name):
+    value = args.get(name)
+    if value is None:
+        return None
+    value = str(value).strip()
+    return value[:200] or None
+
+
+def _parse_bound(f: Field, text, label, upper=False):
+    if text is None:
+        return None
+    try:
+        day = dt.date.fromisoformat(text[:10])
+    except ValueError:
+        raise RegistryError(f"{label}的日期格式不正确，应为 yyyy-mm-dd")
+    if f.kind == "datetime":
+        return dt.datetime.combine(day, dt.time.max if upper else dt.time.min)
+    return day
+
+
+def _chunks(seq, size):
+    for i in range(0, len(seq), size):
+        yield seq[i:i + size]
+
+
+def _unit_names():
+    return dict(db.session.execute(select(Unit.id, Unit.full_name)).all())
+
+
+def _ref_labels(f: Field):
+    ref_model, key_attr, _ = f.ref
+    return dict(db.session.execute(select(ref_model.id, getattr(ref_model, key_attr))).all())
+
+
+def unit_choices(scope: Scope, kinds=None):
+    """Units inside the scope, for 所属辖区 dropdowns."""
+    stmt = select(Unit.id, Unit.full_name).where(units_clause(Unit.id, scope), Unit.enabled.is_(True))
+    if kinds:
+        stmt = stmt.where(Unit.kind.in_(kinds))
+    return db.session.execute(stmt.order_by(Unit.path)).all()
+
+
+__all__ = ["Registry", "RegistryError", "unit_choices"]
