@@ -16,7 +16,8 @@ from app.services.dictionaries import ensure_base_dictionaries
 
 def upgrade_schema():
     """Apply every Alembic revision (``flask db upgrade``)."""
-    flask_migrate.upgrade(directory=MIGRATIONS_DIR)
+    # "heads": revisions written in parallel branches all apply (a merge revision joins them later)
+    flask_migrate.upgrade(directory=MIGRATIONS_DIR, revision="heads")
 
 
 def sync_security(reset_roles=False):
