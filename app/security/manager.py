@@ -11,17 +11,22 @@ class PortalUserView(UserDBModelView):
 
     list_columns = ["first_name", "username", "unit", "roles", "active", "last_login"]
     search_columns = ["first_name", "username", "unit", "roles", "active"]
-    add_columns = ["first_name", "last_name", "username", "unit", "phone", "active", "email", "roles",
+    # one 姓名 field: Chinese names are not split into first and last names
+    add_columns = ["first_name", "username", "unit", "phone", "active", "email", "roles",
                    "password", "conf_password"]
-    edit_columns = ["first_name", "last_name", "username", "unit", "phone", "active", "email", "roles"]
+    edit_columns = ["first_name", "username", "unit", "phone", "active", "email", "roles"]
     show_fieldsets = [
-        (_l("用户信息"), {"fields": ["username", "first_name", "last_name", "unit", "phone", "email",
+        (_l("用户信息"), {"fields": ["username", "first_name", "unit", "phone", "email",
                                    "active", "roles", "login_count"]}),
         (_l("审计信息"), {"fields": ["last_login", "fail_login_count", "created_on", "created_by",
                                    "changed_on", "changed_by"], "expanded": False}),
     ]
-    label_columns = dict(UserDBModelView.label_columns, first_name=_l("姓名"), last_name=_l("姓名(补充)"),
-                         unit=_l("所属单位"), phone=_l("手机号"))
+    label_columns = dict(UserDBModelView.label_columns, first_name=_l("姓名"), unit=_l("所属单位"),
+                         phone=_l("手机号"))
+
+    def pre_add(self, item):
+        item.last_name = item.last_name or ""
+        super().pre_add(item)
 
 
 class PortalSecurityManager(SecurityManager):
