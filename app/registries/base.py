@@ -12,8 +12,8 @@ from typing import Callable, Optional
 from flask import current_app
 from sqlalchemy import func, insert, select, tuple_, update
 
-from app.excel import (ImportReport, RowError, build_template, export_sheet, inspect_upload, open_rows,
-                       parse_rows, write_xlsx)
+from app.excel import (ImportReport, RowError, build_template, export_sheet, inspect_upload, normalize_header,
+                       open_rows, parse_rows, write_xlsx)
 from app.extensions import db
 from app.models.org import Unit
 from app.registries.crypto import blind_index, mask
@@ -199,8 +199,10 @@ class Registry:
         return value
 
     # ------------------------------------------------------------------ template and export
-    def import_columns(self):
-        return [f.excel_column() for f in self.fields if f.in_form or f.derived]
+    def import_columns(self, header=()):
+        """Columns read on import; derived columns (as in our own exports) are accepted and ignored."""
+        present = {normalize_header(h) for h in header}
+        return [f.excel_column() for f in self.fields if f.in_form or (f.derived and f.label in present)]
 
     def export_fields(self):
         return [f for f in self.fields if f.in_list] + [f for f in self.fields if not f.in_list]
@@ -248,7 +250,7 @@ class Registry:
         inspect_upload(path, max_bytes=limits["max_bytes"], max_uncompressed=limits["max_uncompressed"],
                        max_members=limits["max_members"], max_ratio=limits["max_ratio"])
         header, rows = open_rows(path, max_rows=limits["max_rows"])
-        parsed = parse_rows(self.import_columns(), header, rows)
+        parsed = parse_rows(self.import_columns(header), header, rows)
         report = ImportReport(warnings=list(parsed.warnings))
         resolver = _Resolver(self, scope)
         seen_keys: dict = {}

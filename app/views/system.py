@@ -31,8 +31,8 @@ class UnitView(PortalModelView):
     add_columns = edit_columns = ["name", "kind", "parent", "code", "sort_order", "contact_phone", "enabled"]
     show_columns = ["name", "full_name", "kind_label", "parent", "code", "sort_order", "contact_phone",
                     "enabled", "created_at", "updated_at"]
-    order_columns = ["full_name", "code", "sort_order"]
-    base_order = ("full_name", "asc")
+    order_columns = ["full_name", "code", "sort_order", "path"]
+    base_order = ("path", "asc")      # keeps each subtree together
     label_columns = dict(AUDIT_LABELS, name=_l("单位名称"), full_name=_l("单位路径"), kind=_l("单位类型"),
                          kind_label=_l("单位类型"), parent=_l("上级单位"), code=_l("单位编码"),
                          sort_order=_l("排序"), enabled=_l("启用"), contact_phone=_l("联系电话"))
