@@ -25,7 +25,7 @@ def create_app(config_name=None, **overrides):
     # Permissions are synchronised once by ``prepare_database`` / ``flask portal init``,
     # never by every worker at start (several gunicorn workers would race).
     app.config["FAB_UPDATE_PERMS"] = False
-    logging.getLogger("flask_appbuilder").setLevel(logging.WARNING)
+    logging.getLogger("flask_appbuilder").setLevel(logging.ERROR)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)

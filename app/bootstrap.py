@@ -54,8 +54,13 @@ def prepare_database(seed_demo=None, echo=print):
 
         password, generated = demo_password()
         seed_demo_data(password)
+        from app.demo import DEMO_USERNAMES
+
+        echo("演示账号 / demo accounts: " + ", ".join(DEMO_USERNAMES))
         if generated:
             echo(f"演示账号密码（仅显示一次）/ demo password (shown once): {password}")
+        else:
+            echo("演示账号密码为环境变量 DEMO_PASSWORD 的值 / demo password: the value of DEMO_PASSWORD")
     check_production_ready()
 
 
