@@ -41,6 +41,7 @@ class Config:
     FAB_SECURITY_MANAGER_CLASS = "app.security.manager.PortalSecurityManager"
     FAB_ADD_SECURITY_API = True
     FAB_API_SWAGGER_UI = True
+    FAB_ADD_OPENAPI_VIEWS = False              # app.api.openapi registers a corrected document
     FAB_API_MAX_PAGE_SIZE = 100
     FAB_SAFE_REDIRECT_HOSTS = [h for h in os.environ.get("SAFE_REDIRECT_HOSTS", "").split(",") if h]
     FAB_BASE_TEMPLATE = "portal_base.html"

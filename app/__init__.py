@@ -33,12 +33,14 @@ def create_app(config_name=None, **overrides):
 
     from app import models  # noqa: F401  (register every table)
     from app.services import units  # noqa: F401  (unit tree hooks)
+    from app.security.tokens import install_token_handlers
     from app.views.home import PortalIndexView
     from app.views.registry import register_views
 
     with app.app_context():
         appbuilder.indexview = PortalIndexView
         appbuilder.init_app(app, db.session)
+        install_token_handlers(appbuilder.sm.jwt_manager)
         register_views(appbuilder)
 
     from app.cli import register_commands

@@ -1,15 +1,15 @@
 """``GET /api/v1/units/``: the unit tree for pickers and integrations."""
-from flask_appbuilder import ModelRestApi
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 
+from app.api.base import PortalModelRestApi
 from app.models.org import Unit
+from app.security.interface import ScopedSQLAInterface
 
 
-class UnitApi(ModelRestApi):
+class UnitApi(PortalModelRestApi):
     """Read-only unit list: id, name, kind, parent_id, path."""
 
     resource_name = "units"
-    datamodel = SQLAInterface(Unit)
+    datamodel = ScopedSQLAInterface(Unit)     # units are not scoped; the interface checks keys
     class_permission_name = "UnitApi"
     allow_browser_login = True
     include_route_methods = {"get", "get_list", "info"}

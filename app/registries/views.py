@@ -10,19 +10,21 @@ import secrets
 import tempfile
 
 from flask import abort, flash, g, jsonify, redirect, request, send_file, url_for
-from flask_appbuilder import ModelRestApi, action, expose
+from flask_appbuilder import action, expose
 from flask_appbuilder.api import protect, safe
 from flask_appbuilder.security.decorators import has_access
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from app.api.base import PortalModelRestApi
 from app.audit import record, record_now
 from app.excel import ExcelError, write_error_report
+from app.excel.columns import CellInvalid
 from app.extensions import appbuilder as _ab, db
 from app.registries.base import Registry, RegistryError, unit_choices
 from app.registries.forms import form_field, form_validators
 from app.security.interface import ScopedSQLAInterface
-from app.security.scope import current_scope, unit_in_scope
+from app.security.scope import current_scope, scope_clause, unit_in_scope
 from app.views.base import ScopedModelView
 
 PAGE_SIZES = (10, 20, 50, 100)
@@ -61,23 +63,27 @@ def _work_dir():
 
 
 def apply_form_values(reg: Registry, item):
-    """Shared by page and API saves: scope of the unit, uniqueness, derived fields, checks."""
-    if reg.unit_field:
-        unit_id = getattr(item, reg.field(reg.unit_field).column)
-        if unit_id is None and getattr(item, reg.unit_field, None) is not None:
-            unit_id = getattr(item, reg.unit_field).id
-        if not unit_in_scope(unit_id):
-            raise RegistryError("所属辖区不在您的管辖范围内", {reg.unit_field: ["不在管辖范围内"]})
+    """Shared by page and API saves: field rules, scope of unit and references, derived
+    fields, cross-field checks and uniqueness; raises ``RegistryError`` and changes nothing."""
     values = {"id": item.id}
+    errors = []
     for f in reg.fields:
         value = getattr(item, f.column)
         if value is None and f.kind in ("unit", "ref") and getattr(item, f.key, None) is not None:
             value = getattr(item, f.key).id
         values[f.column] = value
-    errors = reg().finish_values(values)
-    if errors:
-        raise RegistryError("；".join(f"{reg.field(k).label}: {m}" for k, m in errors),
-                            {k: [m] for k, m in errors})
+        if f.in_form:
+            errors.extend((f.key, m) for m in _field_errors(f, value))
+    _refuse(reg, errors)
+    for f in reg.fields:
+        value = values[f.column]
+        if f.kind == "unit" and value is not None and not unit_in_scope(value):
+            errors.append((f.key, "不在您的管辖范围内"))
+        elif f.kind == "ref" and value is not None and db.session.scalar(
+                select(f.ref[0].id).where(f.ref[0].id == value, scope_clause(f.ref[0]))) is None:
+            errors.append((f.key, "所选数据不存在或不在您的管辖范围内"))
+    _refuse(reg, errors)
+    _refuse(reg, reg().finish_values(values))
     relation_columns = {f.column for f in reg.fields if f.kind in ("unit", "ref")} | {"id"}
     for column, value in values.items():
         if column not in relation_columns:
@@ -90,7 +96,26 @@ def apply_form_values(reg: Registry, item):
             stmt = stmt.where(model.id != item.id)
         with db.session.no_autoflush:
             if db.session.scalar(stmt) is not None:
-                raise RegistryError(f"{reg.key_label()}已存在", {reg.business_key[0]: ["已存在"]})
+                _refuse(reg, [(reg.business_key[0], "已存在")])
+
+
+def _refuse(reg, errors):
+    if errors:
+        raise RegistryError("；".join(f"{reg.field(k).label}: {m}" for k, m in errors),
+                            {k: [m] for k, m in errors})
+
+
+def _field_errors(f, value):
+    """The import's cell validation applied to a form or API value (one rule set for all paths)."""
+    if f.kind in ("unit", "ref"):
+        if value is None:
+            return ["不能为空"] if f.required else []
+        return [] if isinstance(value, int) and not isinstance(value, bool) else ["取值不正确"]
+    try:
+        f.excel_column().converter()(value)
+    except CellInvalid as exc:
+        return [exc.message]
+    return []
 
 
 class RegistryView(ScopedModelView):
@@ -279,7 +304,7 @@ def _int(value, default):
         return default
 
 
-class RegistryApi(ModelRestApi):
+class RegistryApi(PortalModelRestApi):
     """Base of every registry REST resource; ``registry`` is set by ``register_registry``."""
 
     registry: type = None
@@ -401,6 +426,8 @@ def register_registry(appbuilder, reg):
         "search_columns": [f.column for f in reg.fields if not f.sensitive and f.kind not in ("text",)],
         "order_columns": ["id"] + [f.column for f in reg.fields if f.sortable],
         "label_columns": {f.column: f.label for f in reg.fields},
+        # never empty: gettext("") would answer the catalogue's header
+        "description_columns": {f.column: f.help or f.label for f in reg.fields},
         "include_route_methods": _api_routes(reg),
     })
     appbuilder.add_view(view_cls, reg.title, label=reg.title, icon=reg.icon, category=reg.category)

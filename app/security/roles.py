@@ -23,6 +23,8 @@ SYS_ADMIN = "系统管理员"
 # Every signed-in role may read units, notices and its own user info.
 _COMMON = [
     (r"can_(get|info)", r"UnitApi"),
+    (r"can_get", r"OpenApi"),
+    (r"can_show", r"SwaggerView"),
     (r"can_(list|show)", r"Notice"),
     (r"menu_access", r"(通知公告|工作台)"),
     (r"can_(userinfo|this_form_get|this_form_post)", r"(PortalUserView|ResetMyPasswordView|UserInfoEditView)"),

@@ -5,6 +5,7 @@ groups follow the manual's menu map.
 """
 from flask_babel import lazy_gettext as _l
 
+from app.api.openapi import register_openapi
 from app.api.units import UnitApi
 from app.registries import all_registries, grant_default_permissions
 from app.registries.views import register_registry
@@ -26,6 +27,7 @@ def register_views(appbuilder):
     appbuilder.add_view(EventCategoryView, "事件类型", label=_l("事件类型"), icon="fa-tags", category=SYSTEM)
     appbuilder.add_view(OperationLogView, "操作日志", label=_l("操作日志"), icon="fa-history", category=SYSTEM)
     appbuilder.add_api(UnitApi)
+    register_openapi(appbuilder)
     registries = all_registries()
     for reg in registries:
         register_registry(appbuilder, reg)
