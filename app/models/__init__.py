@@ -3,4 +3,5 @@ from app.models.org import Unit, UnitKind, AppUser, RoleDataScope, ScopeMode  # 
 from app.models.dictionary import DictType, DictItem, EventCategory  # noqa: F401
 from app.models.notice import Notice  # noqa: F401
 from app.models.audit import OperationLog  # noqa: F401
+from app.models.job import BackgroundJob  # noqa: F401
 from app.models.party import PartyOrg  # noqa: F401

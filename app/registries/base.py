@@ -211,7 +211,7 @@ class Registry:
         cols = [f.excel_column() for f in self.fields if f.in_form]
         build_template(fileobj, cols, sheet_name=self.title)
 
-    def export(self, fileobj, stmt, unmask=False) -> int:
+    def export(self, fileobj, stmt, unmask=False, progress=None) -> int:
         """Stream the rows selected by ``stmt`` to an .xlsx file; returns the row count."""
         fields = self.export_fields()
         counter = {"n": 0}
@@ -227,6 +227,8 @@ class Registry:
             result = db.session.execute(rows_stmt.execution_options(yield_per=2000))
             for row in result:
                 counter["n"] += 1
+                if progress and counter["n"] % 5000 == 0:
+                    progress(counter["n"])
                 rec = {}
                 for f, value in zip(fields, row):
                     if f.kind == "unit":
@@ -244,12 +246,14 @@ class Registry:
 
     # ------------------------------------------------------------------ import
     def import_file(self, path, scope: Scope, *, update_existing=False, all_or_nothing=False,
-                    user=None, progress: Callable[[int], None] | None = None) -> ImportReport:
+                    user=None, progress: Callable[[int, int], None] | None = None) -> ImportReport:
         """Validate and store an uploaded workbook; never stores a half-validated row."""
         limits = dict(DEFAULT_IMPORT_LIMITS, **current_app.config.get("IMPORT_LIMITS", {}))
         inspect_upload(path, max_bytes=limits["max_bytes"], max_uncompressed=limits["max_uncompressed"],
                        max_members=limits["max_members"], max_ratio=limits["max_ratio"])
         header, rows = open_rows(path, max_rows=limits["max_rows"])
+        if progress:
+            progress(0, rows.total)
         parsed = parse_rows(self.import_columns(header), header, rows)
         report = ImportReport(warnings=list(parsed.warnings))
         resolver = _Resolver(self, scope)
@@ -279,7 +283,7 @@ class Registry:
                     self._store(batch, scope, update_existing, report, parsed.found)
                     batch = []
                     if progress:
-                        progress(report.inserted + report.updated + report.skipped + report.failed)
+                        progress(report.inserted + report.updated + report.skipped + report.failed, rows.total)
             if batch:
                 self._store(batch, scope, update_existing, report, parsed.found)
             if all_or_nothing and report.errors:

@@ -9,18 +9,20 @@ import re
 import secrets
 import tempfile
 
-from flask import abort, flash, g, jsonify, redirect, request, send_file, url_for
+from flask import abort, current_app, flash, g, jsonify, redirect, request, send_file, url_for
 from flask_appbuilder import action, expose
 from flask_appbuilder.api import protect, safe
 from flask_appbuilder.security.decorators import has_access
-from sqlalchemy import select
+from sqlalchemy import inspect as sa_inspect, select
 from sqlalchemy.orm import selectinload
 
 from app.api.base import PortalModelRestApi
 from app.audit import record, record_now
-from app.excel import ExcelError, write_error_report
+from app.excel import ExcelError, inspect_upload, write_error_report
 from app.excel.columns import CellInvalid
 from app.extensions import appbuilder as _ab, db
+from app.jobs import submit
+from app.registries import jobs as _registry_jobs  # noqa: F401  (job handlers)
 from app.registries.base import Registry, RegistryError, unit_choices
 from app.registries.forms import form_field, form_validators
 from app.security.interface import ScopedSQLAInterface
@@ -68,9 +70,7 @@ def apply_form_values(reg: Registry, item):
     values = {"id": item.id}
     errors = []
     for f in reg.fields:
-        value = getattr(item, f.column)
-        if value is None and f.kind in ("unit", "ref") and getattr(item, f.key, None) is not None:
-            value = getattr(item, f.key).id
+        value = _relation_value(item, f) if f.kind in ("unit", "ref") else getattr(item, f.column)
         values[f.column] = value
         if f.in_form:
             errors.extend((f.key, m) for m in _field_errors(f, value))
@@ -97,6 +97,19 @@ def apply_form_values(reg: Registry, item):
         with db.session.no_autoflush:
             if db.session.scalar(stmt) is not None:
                 _refuse(reg, [(reg.business_key[0], "已存在")])
+
+
+def _relation_value(item, f):
+    """The id a save will store for a unit/ref field: FAB's forms set the relationship (the id
+    column still holds the old value on edit), the API sets the id column."""
+    attrs = sa_inspect(item).attrs
+    if attrs[f.key].history.has_changes() and not attrs[f.column].history.has_changes():
+        related = getattr(item, f.key)
+        return related.id if related is not None else None
+    value = getattr(item, f.column)
+    if value is None and getattr(item, f.key, None) is not None:
+        value = getattr(item, f.key).id
+    return value
 
 
 def _refuse(reg, errors):
@@ -227,12 +240,19 @@ class RegistryView(ScopedModelView):
         except RegistryError as exc:
             flash(exc.message, "danger")
             return redirect(url_for(f"{self.__class__.__name__}.list"))
-        return _send_export(reg, stmt, _may("can_unmask", self.class_permission_name))
+        unmask = _may("can_unmask", self.class_permission_name)
+        if _export_in_background(reg, stmt):
+            submit("registry_export", f"导出{reg.title}", {
+                "registry": reg.name, "args": {k: v for k, v in request.args.items() if k.startswith("s_")},
+                "ids": ids, "unmask": unmask}, g.user)
+            flash("导出数据较多，已转入后台处理，完成后可在本页下载", "info")
+            return redirect(url_for("JobView.index"))
+        return _send_export(reg, stmt, unmask)
 
     @expose("/import/", methods=["POST"])
     @has_access
     def import_file(self):
-        body, status = _run_import(self.registry, self.class_permission_name)
+        body, status = _run_import(self.registry)
         return jsonify(body), status
 
     @expose("/import-errors/<token>")
@@ -244,6 +264,10 @@ class RegistryView(ScopedModelView):
         if not os.path.exists(path):
             abort(404)
         return send_file(path, as_attachment=True, download_name=f"{self.registry.title}-导入错误报告.xlsx")
+
+
+def _export_in_background(reg, stmt):
+    return reg().count(stmt) > current_app.config.get("BACKGROUND_EXPORT_ROWS", 5000)
 
 
 def _send_template(reg):
@@ -268,7 +292,7 @@ def _flag(name):
     return str(request.form.get(name, "")).lower() in ("1", "true", "on", "yes", "是")
 
 
-def _run_import(reg, view_name):
+def _run_import(reg, api=False):
     """Handle one upload; returns (json body, status)."""
     upload = request.files.get("file")
     if upload is None or not upload.filename:
@@ -276,16 +300,29 @@ def _run_import(reg, view_name):
     if not upload.filename.lower().endswith((".xls", ".xlsx")):
         return {"message": "仅允许导入xls、xlsx格式文件"}, 415
     fd, path = tempfile.mkstemp(suffix=".upload", dir=_work_dir())
+    with os.fdopen(fd, "wb") as out:
+        upload.save(out)
+    if os.path.getsize(path) > current_app.config.get("BACKGROUND_IMPORT_BYTES", 300 * 1024):
+        try:
+            inspect_upload(path)          # refuse a bad file now, not minutes later
+        except ExcelError as exc:
+            os.unlink(path)
+            return {"message": exc.message}, getattr(exc, "http_status", 400)
+        job = submit("registry_import", f"导入{reg.title}", {
+            "registry": reg.name, "path": path, "update_existing": _flag("update_existing"),
+            "all_or_nothing": _flag("all_or_nothing")}, g.user)
+        status_url = f"/api/v1/jobs/{job.id}" if api else url_for("JobView.status", job_id=job.id)
+        return {"message": "文件较大，已转入后台导入，可在“我的任务”中查看进度", "job_id": job.id,
+                "status_url": status_url}, 202
     try:
-        with os.fdopen(fd, "wb") as out:
-            upload.save(out)
         report = reg().import_file(path, current_scope(), update_existing=_flag("update_existing"),
                                    all_or_nothing=_flag("all_or_nothing"), user=g.user)
     except ExcelError as exc:
         record_now("import", f"导入{reg.title}", result="失败", detail=exc.message)
         return {"message": exc.message}, getattr(exc, "http_status", 400)
     finally:
-        os.unlink(path)
+        if os.path.exists(path):
+            os.unlink(path)
     body = dict(report.to_dict(), message=report.summary_zh())
     if report.errors:
         token = secrets.token_hex(16)
@@ -359,7 +396,7 @@ class RegistryApi(PortalModelRestApi):
     @safe
     def import_file(self):
         """Import an .xls/.xlsx file (form fields update_existing, all_or_nothing)."""
-        body, status = _run_import(self.registry, self.class_permission_name)
+        body, status = _run_import(self.registry, api=True)
         return self.response(status, **body)
 
     @expose("/export", methods=["GET"])
@@ -378,7 +415,13 @@ class RegistryApi(PortalModelRestApi):
             return self.response_400(message="查询参数 q 格式不正确")
         query = self.datamodel.apply_filters(db.session.query(reg.model.id), filters)
         stmt = select(reg.model).where(reg.model.id.in_(query.subquery().select()))
-        return _send_export(reg, stmt, _may("can_unmask", self.class_permission_name))
+        unmask = _may("can_unmask", self.class_permission_name)
+        if _export_in_background(reg, stmt):
+            job = submit("registry_export", f"导出{reg.title}", {
+                "registry": reg.name, "api_q": request.args.get("q", "()"), "unmask": unmask}, g.user)
+            return self.response(202, message="数据较多，已转入后台导出", job_id=job.id,
+                                 status_url=f"/api/v1/jobs/{job.id}")
+        return _send_export(reg, stmt, unmask)
 
 
 def register_registry(appbuilder, reg):

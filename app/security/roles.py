@@ -26,7 +26,8 @@ _COMMON = [
     (r"can_get", r"OpenApi"),
     (r"can_show", r"SwaggerView"),
     (r"can_(list|show)", r"Notice"),
-    (r"menu_access", r"(通知公告|工作台)"),
+    (r"menu_access", r"(通知公告|工作台|我的任务)"),
+    (r"can_list", r"BackgroundJob"),
     (r"can_(userinfo|this_form_get|this_form_post)", r"(PortalUserView|ResetMyPasswordView|UserInfoEditView)"),
     (r"resetmypassword|userinfoedit", r"PortalUserView"),
 ]

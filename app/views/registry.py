@@ -6,7 +6,9 @@ groups follow the manual's menu map.
 from flask_babel import lazy_gettext as _l
 
 from app.api.openapi import register_openapi
+from app.api.jobs import JobApi
 from app.api.units import UnitApi
+from app.views.jobs import JobView
 from app.registries import all_registries, grant_default_permissions
 from app.registries.views import register_registry
 from app.views.system import (DictItemView, DictTypeView, EventCategoryView, NoticeView,
@@ -26,7 +28,9 @@ def register_views(appbuilder):
     appbuilder.add_view_no_menu(DictItemView)
     appbuilder.add_view(EventCategoryView, "事件类型", label=_l("事件类型"), icon="fa-tags", category=SYSTEM)
     appbuilder.add_view(OperationLogView, "操作日志", label=_l("操作日志"), icon="fa-history", category=SYSTEM)
+    appbuilder.add_view(JobView, "我的任务", label=_l("我的任务"), icon="fa-tasks", category="工作台")
     appbuilder.add_api(UnitApi)
+    appbuilder.add_api(JobApi)
     register_openapi(appbuilder)
     registries = all_registries()
     for reg in registries:

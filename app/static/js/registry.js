@@ -62,14 +62,27 @@
     data.set("file", chosen);
     var progress = importForm.querySelector(".js-progress");
     progress.classList.remove("hidden"); result.classList.add("hidden"); report.classList.add("hidden");
+    var bar = progress.querySelector(".progress-bar");
+    function show(body) {
+      progress.classList.add("hidden");
+      result.textContent = body.message || "";
+      result.classList.remove("hidden");
+      if (body.error_report) { report.href = body.error_report; report.classList.remove("hidden"); }
+    }
+    function follow(url) {   // a large file is imported by a background job: show its progress
+      fetch(url, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (job) {
+        bar.style.width = Math.max(job.percent, 5) + "%";
+        bar.textContent = "正在导入… " + job.percent + "%";
+        if (job.status === "已完成" || job.status === "失败") { show(job); return; }
+        window.setTimeout(function () { follow(url); }, 1000);
+      });
+    }
     fetch(root.dataset.importUrl, { method: "POST", body: data, credentials: "same-origin",
       headers: { "X-CSRFToken": data.get("csrf_token") } })
       .then(function (r) { return r.json().catch(function () { return { message: "导入失败（HTTP " + r.status + "）" }; }); })
       .then(function (body) {
-        progress.classList.add("hidden");
-        result.textContent = body.message || "";
-        result.classList.remove("hidden");
-        if (body.error_report) { report.href = body.error_report; report.classList.remove("hidden"); }
+        if (body.status_url) { follow(body.status_url); return; }
+        show(body);
       });
   });
   if (window.jQuery) {   // Bootstrap 3 fires its modal events through jQuery
