@@ -110,3 +110,12 @@ class ApiClient:
 def api(client):
     """``api("cs471_member")`` → an ApiClient logged in as that demo user."""
     return lambda username: ApiClient(client, username)
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "runs_last: changes shared demo data at random (fuzzing); run after the rest")
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """Tests that may delete or rewrite demo rows run after every other test."""
+    items.sort(key=lambda item: item.get_closest_marker("runs_last") is not None)
