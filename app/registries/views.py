@@ -4,6 +4,7 @@
 buttons 新增 修改 删除 导入 导出, pager 共 N 条), detail, add, edit, delete and bulk delete,
 template / import / export, and ``/api/v1/<name>/`` with the same permission names.
 """
+import logging
 import os
 import re
 import secrets
@@ -14,6 +15,7 @@ from flask_appbuilder import action, expose
 from flask_appbuilder.api import protect, safe
 from flask_appbuilder.security.decorators import has_access
 from sqlalchemy import inspect as sa_inspect, select
+from sqlalchemy.exc import StatementError
 from sqlalchemy.orm import selectinload
 
 from app.api.base import PortalModelRestApi
@@ -29,6 +31,7 @@ from app.security.interface import ScopedSQLAInterface
 from app.security.scope import current_scope, scope_clause, unit_in_scope
 from app.views.base import ScopedModelView
 
+log = logging.getLogger(__name__)
 PAGE_SIZES = (10, 20, 50, 100)
 # one permission name per operation, shared by the page and the API (Superset's pattern)
 METHOD_PERMISSIONS = {
@@ -39,6 +42,7 @@ METHOD_PERMISSIONS = {
 OP_PERMISSIONS = {"Q": ["can_list"], "D": ["can_show"], "C": ["can_add"], "U": ["can_edit"],
                   "X": ["can_delete", "muldelete"], "I": ["can_import", "can_template"], "E": ["can_export"]}
 _TOKEN_RE = re.compile(r"^[0-9a-f]{32}$")
+_CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def registry_permissions(reg):
@@ -124,6 +128,8 @@ def _field_errors(f, value):
         if value is None:
             return ["不能为空"] if f.required else []
         return [] if isinstance(value, int) and not isinstance(value, bool) else ["取值不正确"]
+    if isinstance(value, str) and _CONTROL_RE.search(value):
+        return ["不能包含不可见的控制字符"]
     try:
         f.excel_column().converter()(value)
     except CellInvalid as exc:
@@ -377,6 +383,11 @@ class RegistryApi(PortalModelRestApi):
         except RegistryError as exc:
             db.session.rollback()
             return self.response(exc.status, message=exc.message, errors=exc.errors)
+        except (StatementError, TypeError, ValueError):
+            # values the schema let through but the database cannot take (wrong types, NUL bytes)
+            db.session.rollback()
+            log.warning("registry %s: refused input", self.registry.name, exc_info=True)
+            return self.response_400(message="输入数据的类型或取值不正确")
 
     def post_headless(self):
         return self._guarded(super().post_headless)
