@@ -10,7 +10,7 @@ import datetime as dt
 from typing import Callable, Optional
 
 from flask import current_app
-from sqlalchemy import func, insert, select, tuple_, update
+from sqlalchemy import func, select, tuple_, update
 
 from app.excel import (ImportReport, RowError, build_template, export_sheet, inspect_upload, normalize_header,
                        open_rows, parse_rows, write_xlsx)
@@ -97,10 +97,18 @@ class Registry:
     def finish_values(self, values: dict) -> list[tuple[str, str]]:
         """Derive fields, compute blind indexes and run cross-field checks (forms, API, import)."""
         self.derive(values)
-        for f in self.fields:
-            if f.sensitive and f.column in values:
+        for f in self.sensitive_fields():
+            if f.column in values:
                 values[f.hash_column] = blind_index(values[f.column])
         return self.check(values)
+
+    @classmethod
+    def sensitive_fields(cls):
+        cache = cls.__dict__.get("_sensitive")
+        if cache is None:
+            cache = [f for f in cls.fields if f.sensitive]
+            cls._sensitive = cache
+        return cache
 
     # ------------------------------------------------------------------ search
     def search_conditions(self, args: dict) -> list:
@@ -257,6 +265,7 @@ class Registry:
         parsed = parse_rows(self.import_columns(header), header, rows)
         report = ImportReport(warnings=list(parsed.warnings))
         resolver = _Resolver(self, scope)
+        key_columns = [self.field(k).column for k in self.business_key]
         seen_keys: dict = {}
         batch: list = []
         try:
@@ -266,13 +275,13 @@ class Registry:
                     report.failed += 1
                     continue
                 stored, errors = resolver.to_storage(values, row_no, parsed.found)
-                if not errors:
-                    key = tuple(stored.get(self.field(k).column) for k in self.business_key)
-                    if self.business_key and key in seen_keys:
-                        errors = [RowError(row_no, parsed.found.get(self.business_key[0], 1),
-                                           self.field(self.business_key[0]).label,
+                if not errors and key_columns:
+                    key = tuple(stored.get(c) for c in key_columns)
+                    if key in seen_keys:
+                        first = self.field(self.business_key[0])
+                        errors = [RowError(row_no, parsed.found.get(first.key, 1), first.label,
                                            f"与第 {seen_keys[key]} 行的{self.key_label()}重复")]
-                    elif self.business_key:
+                    else:
                         seen_keys[key] = row_no
                 if errors:
                     report.errors.extend(errors)
@@ -300,9 +309,10 @@ class Registry:
     def _store(self, batch, scope, update_existing, report, found):
         model = self.model
         existing = {}
-        if self.business_key:
-            key_cols = [getattr(model, self.field(k).column) for k in self.business_key]
-            keys = [tuple(v.get(self.field(k).column) for k in self.business_key) for _, v in batch]
+        key_columns = [self.field(k).column for k in self.business_key]
+        if key_columns:
+            key_cols = [getattr(model, c) for c in key_columns]
+            keys = [tuple(v.get(c) for c in key_columns) for _, v in batch]
             in_scope = scope_clause(model, scope)
             key_expr = key_cols[0] if len(key_cols) == 1 else tuple_(*key_cols)
             wanted = [k[0] for k in keys] if len(key_cols) == 1 else keys
@@ -313,7 +323,7 @@ class Registry:
         inserts, updates = [], []
         key_field = self.field(self.business_key[0]) if self.business_key else None
         for row_no, values in batch:
-            key = tuple(values.get(self.field(k).column) for k in self.business_key)
+            key = tuple(values.get(c) for c in key_columns)
             hit = existing.get(key) if self.business_key else None
             if hit is None:
                 inserts.append(values)
@@ -329,7 +339,13 @@ class Registry:
                                               "（未勾选“是否更新已经存在的数据”）"))
                 report.skipped += 1
         if inserts:
-            db.session.execute(insert(model), inserts)
+            # Core executemany: the ORM's bulk layer costs more than the insert itself here
+            defaults = _python_defaults(model)
+            for row in inserts:
+                for column, make in defaults:
+                    if column not in row:
+                        row[column] = make()
+            db.session.execute(model.__table__.insert(), inserts)
             report.inserted += len(inserts)
         if updates:
             db.session.execute(update(model), updates)
@@ -366,34 +382,55 @@ class _Resolver:
 
     def to_storage(self, values: dict, row_no: int, found: dict):
         reg, stored, errors = self.registry, {}, []
+        plan = self._plan
         for key, value in values.items():
-            f = reg.field(key)
-            if f.derived:
+            column, kind, multi, f = plan[key]
+            if kind == "derived":
                 continue
-            if f.kind == "unit":
-                if value is not None:
+            if value is not None:
+                if kind == "unit":
                     uid = self.units.get(value.replace("／", "/"))
                     if uid is None:
                         errors.append(RowError(row_no, found.get(key, 1), f.label,
                                                f"“{value}”不是您管辖范围内的单位"))
                         continue
                     value = uid
-            elif f.kind == "ref":
-                if value is not None:
+                elif kind == "ref":
                     rid = self.refs[key].get(str(value))
                     if rid is None:
                         errors.append(RowError(row_no, found.get(key, 1), f.label, f"找不到“{value}”"))
                         continue
                     value = rid
-            elif f.multi and value is not None:
-                value = "、".join(str(v) for v in value)
-            stored[f.column] = value
+                elif multi:
+                    value = "、".join(str(v) for v in value)
+            stored[column] = value
         if errors:
             return stored, errors
         for key, message in reg.finish_values(stored):
             f = reg.field(key)
             errors.append(RowError(row_no, found.get(key, 1), f.label, message))
         return stored, errors
+
+    @property
+    def _plan(self):
+        # per field: (column, kind, multi, field) looked up once per import, not per cell
+        plan = self.__dict__.get("_plan_cache")
+        if plan is None:
+            plan = {f.key: (f.column, "derived" if f.derived else f.kind, f.multi, f) for f in self.registry.fields}
+            self.__dict__["_plan_cache"] = plan
+        return plan
+
+
+def _python_defaults(model):
+    """(column, callable) for the table's Python-side defaults (created_at, updated_at …)."""
+    out = []
+    for column in model.__table__.columns:
+        default = column.default
+        if default is not None and default.is_callable:
+            out.append((column.key, lambda d=default: d.arg({})))
+        elif default is not None and default.is_scalar:
+            out.append((column.key, lambda d=default: d.arg))
+    return out
 
 
 def _arg(args, name):

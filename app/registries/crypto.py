@@ -1,55 +1,67 @@
 """Sensitive fields: encryption at rest, a keyed hash for exact-match search, masking.
 
-Values are encrypted with Fernet (AES-128-CBC + HMAC) under a key derived from
-``FIELD_ENCRYPTION_KEY`` (``SECRET_KEY`` in development); equality search uses an
-HMAC-SHA256 "blind index" column so the clear value is never stored or compared.
+Values are encrypted with AES-256-GCM (authenticated; a random 96-bit nonce per value)
+under a key derived from ``FIELD_ENCRYPTION_KEY`` (``SECRET_KEY`` in development) and
+stored as ``v1:`` + base64(nonce + ciphertext).  GCM rather than Fernet: one C call per
+value keeps imports of 100,000 rows within the speed target.  Equality search uses an
+HMAC-SHA256 "blind index" column, so the clear value is never stored or compared.
 """
 import base64
 import hashlib
 import hmac
+import os
 from functools import lru_cache
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask import current_app
+from flask.globals import _cv_app
 from sqlalchemy import String, Text
 from sqlalchemy.types import TypeDecorator
+
+
+PREFIX = "v1:"
 
 
 @lru_cache(maxsize=4)
 def _keys(secret: str):
     material = hashlib.sha256(("field-encryption:" + secret).encode()).digest()
     index_key = hashlib.sha256(("blind-index:" + secret).encode()).digest()
-    return Fernet(base64.urlsafe_b64encode(material)), index_key
+    return AESGCM(material), index_key
 
 
-def _secret():
-    config = current_app.config
-    return config.get("FIELD_ENCRYPTION_KEY") or config["SECRET_KEY"]
+def _current_keys():
+    # a context-variable read, not current_app's proxy: this runs once per stored value
+    ctx = _cv_app.get(None)
+    config = ctx.app.config if ctx is not None else current_app.config
+    return _keys(config.get("FIELD_ENCRYPTION_KEY") or config["SECRET_KEY"])
 
 
 def encrypt(value):
     if value is None or value == "":
         return value
-    fernet, _ = _keys(_secret())
-    return fernet.encrypt(str(value).encode()).decode()
+    aead, _ = _current_keys()
+    nonce = os.urandom(12)
+    return PREFIX + base64.b64encode(nonce + aead.encrypt(nonce, str(value).encode(), None)).decode()
 
 
 def decrypt(token):
     if token is None or token == "":
         return token
-    fernet, _ = _keys(_secret())
+    aead, _ = _current_keys()
     try:
-        return fernet.decrypt(token.encode()).decode()
-    except InvalidToken:
-        return None   # never show ciphertext to users
+        raw = base64.b64decode(token[len(PREFIX):]) if token.startswith(PREFIX) else b""
+        return aead.decrypt(raw[:12], raw[12:], None).decode()
+    except (InvalidTag, ValueError):
+        return None   # never show ciphertext (or a wrongly keyed value) to users
 
 
 def blind_index(value):
     """Keyed hash of a normalised value, for exact-match search on an encrypted field."""
     if value is None or value == "":
         return None
-    _, key = _keys(_secret())
-    return hmac.new(key, str(value).strip().upper().encode(), hashlib.sha256).hexdigest()
+    _, key = _current_keys()
+    return hmac.digest(key, str(value).strip().upper().encode(), "sha256").hex()
 
 
 class EncryptedString(TypeDecorator):
