@@ -179,6 +179,8 @@ def _parse_float(v: Any) -> float:
     cls = v.__class__
     if cls is float or cls is int:
         return float(v)
+    if cls is Decimal and v.is_finite():        # WTForms' DecimalField (FAB's numeric form field)
+        return float(v)
     if cls is str:
         try:
             f = float(_number_text(v))
@@ -192,6 +194,8 @@ def _parse_float(v: Any) -> float:
 
 def _parse_decimal(v: Any) -> Decimal:
     cls = v.__class__
+    if cls is Decimal and v.is_finite():        # WTForms' DecimalField (FAB's numeric form field)
+        return v
     if cls is float:
         return Decimal(repr(v))
     if cls is int:

@@ -40,7 +40,9 @@ class SensitiveField(StringField):
         self.data = value if getattr(g, "_may_unmask", False) else ""
 
     def populate_obj(self, obj, name):
-        if self.data or not getattr(self, "had_value", False):
+        # FAB's edit POST builds the form from request data only (``had_value`` unknown):
+        # a blank value must keep what the record holds
+        if self.data or not (getattr(self, "had_value", False) or getattr(obj, name, None)):
             setattr(obj, name, self.data or None)
 
 
