@@ -5,3 +5,5 @@ from app.models.notice import Notice  # noqa: F401
 from app.models.audit import OperationLog  # noqa: F401
 from app.models.job import BackgroundJob  # noqa: F401
 from app.models.party import PartyOrg  # noqa: F401
+from app.models.ticket import (Ticket, OwnerPeriod, Task, Ledger, Application, Supervision, Feedback,  # noqa: F401
+                               Callback, Attachment, TimelineEntry, OutboundMessage, ticket_attachment)

@@ -9,6 +9,7 @@ from app.api.openapi import register_openapi
 from app.api.jobs import JobApi
 from app.api.units import UnitApi
 from app.views.jobs import JobView
+from app.views.tickets import register_ticket_pages
 from app.registries import all_registries, grant_default_permissions
 from app.registries.views import register_registry
 from app.views.system import (DictItemView, DictTypeView, EventCategoryView, NoticeView,
@@ -29,6 +30,7 @@ def register_views(appbuilder):
     appbuilder.add_view(EventCategoryView, "事件类型", label=_l("事件类型"), icon="fa-tags", category=SYSTEM)
     appbuilder.add_view(OperationLogView, "操作日志", label=_l("操作日志"), icon="fa-history", category=SYSTEM)
     appbuilder.add_view(JobView, "我的任务", label=_l("我的任务"), icon="fa-tasks", category="工作台")
+    register_ticket_pages(appbuilder)
     appbuilder.add_api(UnitApi)
     appbuilder.add_api(JobApi)
     register_openapi(appbuilder)
@@ -36,3 +38,12 @@ def register_views(appbuilder):
     for reg in registries:
         register_registry(appbuilder, reg)
     grant_default_permissions(registries)
+    # ticket workflow (issue #2)
+    from app.api.applications import ApplicationApi
+    from app.api.attachments import AttachmentApi
+    from app.api.supervisions import SupervisionApi
+    from app.api.tickets import TicketApi
+    appbuilder.add_api(TicketApi)
+    appbuilder.add_api(ApplicationApi)
+    appbuilder.add_api(SupervisionApi)
+    appbuilder.add_api(AttachmentApi)
