@@ -17,7 +17,7 @@ from app.workflow import services
 from app.workflow.errors import WorkflowError
 from app.workflow.serialize import APP_STATUS_LABELS, ticket_dict
 from app.workflow.status import overdue, status_words, ticket_deadline
-from app.workflow.table import ACTIONS
+from app.workflow.table import ACTIONS, STATE_LABELS
 
 PAGE_SIZE = 20
 OPEN, PENDING = ("open",), ("pending_sign",)
@@ -183,7 +183,8 @@ class TicketWorkView(BaseView):
         data = ticket_dict(ticket, g.user)
         allowed = [(a, ACTIONS[a].label) for a in services.allowed_actions(ticket, g.user)
                    if not ACTIONS[a].app_kind and not a.startswith("supervision_")]
-        return self.render_template("tickets/detail.html", title=ticket.title, t=data, actions=allowed)
+        return self.render_template("tickets/detail.html", title=ticket.title, t=data, actions=allowed,
+                                    state_labels=STATE_LABELS)
 
     # ------------------------------------------------------------------ report and actions
     @expose("/report", methods=["GET", "POST"])
