@@ -3,6 +3,7 @@
 ``APP_ENV`` picks the profile (development by default).  Production refuses to start
 with the default secret key or with demo data (see ``app.create_app``).
 """
+import datetime
 import os
 
 BASE_DIR = os.path.abspath(os.path.dirname(__file__))
@@ -65,6 +66,18 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    # Sessions (app.security.sessions): idle timeout, absolute limit, server-side revocation
+    PERMANENT_SESSION_LIFETIME = datetime.timedelta(minutes=30)
+    SESSION_IDLE_MINUTES = 30
+    SESSION_MAX_HOURS = 8
+    # Passwords and lockout (app.security.passwords / lockout)
+    FAB_PASSWORD_COMPLEXITY_ENABLED = True     # validator: app.security.passwords.validate_password_complexity
+    PASSWORD_MAX_AGE_DAYS = 90
+    PASSWORD_HISTORY_SIZE = 5
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_LOCK_MINUTES = 15
 
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER") or os.path.join(INSTANCE_DIR, "uploads")
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_MB", "500")) * 1024 * 1024

@@ -41,6 +41,8 @@ def create_app(config_name=None, **overrides):
         appbuilder.indexview = PortalIndexView
         appbuilder.init_app(app, db.session)
         install_token_handlers(appbuilder.sm.jwt_manager)
+        from app.security.sessions import init_security
+        init_security(app)
         register_views(appbuilder)
 
     from app.cli import register_commands

@@ -7,3 +7,4 @@ from app.models.job import BackgroundJob  # noqa: F401
 from app.models.party import PartyOrg  # noqa: F401
 from app.models.ticket import (Ticket, OwnerPeriod, Task, Ledger, Application, Supervision, Feedback,  # noqa: F401
                                Callback, Attachment, TimelineEntry, OutboundMessage, ticket_attachment)
+from app.models.security import UserSecurity, PasswordHistory, OnlineSession  # noqa: F401

@@ -1,9 +1,13 @@
 """The portal's FAB security manager: users carry a unit; security views speak Chinese."""
+from flask import flash, g, redirect
+from flask_appbuilder import action
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.views import UserDBModelView
 from flask_babel import lazy_gettext as _l
 
 from app.models.org import AppUser
+from app.security.views import (PortalAuthDBView, PortalResetMyPasswordView, PortalResetPasswordView,
+                                PortalSecurityApi)
 
 
 class PortalUserView(UserDBModelView):
@@ -28,12 +32,47 @@ class PortalUserView(UserDBModelView):
         item.last_name = item.last_name or ""
         super().pre_add(item)
 
+    @action("unlock", _l("解除锁定"), _l("确认解除所选账号的登录锁定？"), "fa-unlock")
+    def unlock(self, items):
+        """Clear the lock after failed log-ins (written to the login log)."""
+        from app.extensions import db
+        from app.security.lockout import unlock
+
+        items = [i for i in (items if isinstance(items, list) else [items]) if i is not None]
+        unlocked = sum(1 for item in items if unlock(item, by=g.user))
+        db.session.commit()
+        flash(f"已解除 {unlocked} 个账号的锁定", "success")
+        return redirect(self.get_redirect())
+
 
 class PortalSecurityManager(SecurityManager):
     """Security manager with the unit-aware user model."""
 
     user_model = AppUser
     userdbmodelview = PortalUserView
+    authdbview = PortalAuthDBView
+    resetmypasswordview = PortalResetMyPasswordView
+    resetpasswordview = PortalResetPasswordView
+    security_api = PortalSecurityApi
+
+    def auth_user_db(self, username, password):
+        """Log-in with lockout and login log (page and ``/api/v1/security/login``)."""
+        from app.security.lockout import authenticate
+
+        return authenticate(self, username, password)
+
+    def on_user_login(self, user):
+        from app.audit import record
+        from app.extensions import db
+        from app.security.lockout import channel
+
+        record("login", "登录", target=user.username, detail={"方式": channel()}, user=user)
+        db.session.commit()
+
+    def on_user_logout(self, user):
+        from app.security.sessions import on_logout
+
+        on_logout(user)
 
     def ensure_builtin_roles(self):
         """Create FAB's Admin and Public roles (FAB_CREATE_DB is off: schema comes from migrations)."""

@@ -29,6 +29,8 @@ def register_views(appbuilder):
     appbuilder.add_view_no_menu(DictItemView)
     appbuilder.add_view(EventCategoryView, "事件类型", label=_l("事件类型"), icon="fa-tags", category=SYSTEM)
     appbuilder.add_view(OperationLogView, "操作日志", label=_l("操作日志"), icon="fa-history", category=SYSTEM)
+    from app.security.views import register_security_views  # 登录日志, 在线用户 (issue #8)
+    register_security_views(appbuilder)
     appbuilder.add_view(JobView, "我的任务", label=_l("我的任务"), icon="fa-tasks", category="工作台")
     register_ticket_pages(appbuilder)
     appbuilder.add_api(UnitApi)
