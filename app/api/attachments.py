@@ -57,6 +57,61 @@ def storage_dir():
     return path
 
 
+class UploadRefused(Exception):
+    """An upload that is not stored; ``status`` is 400, 413 or 415, ``message`` Chinese."""
+
+    def __init__(self, status, message, errors=None):
+        super().__init__(message)
+        self.status, self.message, self.errors = status, message, errors
+
+
+def _limit():
+    return int(current_app.config.get("ATTACHMENT_MAX_BYTES") or current_app.config["MAX_CONTENT_LENGTH"])
+
+
+def too_large_message():
+    return f"文件大小不能超过{_limit() // (1024 * 1024)}MB"
+
+
+def save_upload(upload, user):
+    """Check and store one uploaded file (pages and API alike); returns the Attachment row.
+
+    Extension whitelist and content signature, size limit, random stored name outside the
+    web root; the row and its log entry join the caller's transaction."""
+    limit = _limit()
+    if upload is None or not upload.filename:
+        raise UploadRefused(400, "请选择要上传的文件", {"file": ["请选择要上传的文件"]})
+    name = os.path.basename(upload.filename.replace("\\", "/"))[:255]
+    ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if ext not in ALLOWED:
+        raise UploadRefused(415, "文件格式只能是 " + "/".join(ALLOWED))
+    head = upload.stream.read(512)
+    if not sniff_ok(ext, head):
+        raise UploadRefused(415, "文件内容与扩展名不符")
+    stored = uuid.uuid4().hex
+    path = os.path.join(storage_dir(), stored)
+    size = len(head)
+    with open(path, "wb") as out:
+        out.write(head)
+        while True:
+            chunk = upload.stream.read(1024 * 1024)
+            if not chunk:
+                break
+            size += len(chunk)
+            if size > limit:
+                out.close()
+                os.remove(path)
+                raise UploadRefused(413, too_large_message())
+            out.write(chunk)
+    row = Attachment(stored_name=stored, original_name=name, size=size,
+                     content_type=CONTENT_TYPES.get(ext, "application/octet-stream"), uploader_id=user.id,
+                     uploader_unit_id=user.unit_id)
+    db.session.add(row)
+    db.session.flush()
+    record("upload", "上传附件", target=f"attachment#{row.id}", detail={"name": name, "size": size}, user=user)
+    return row
+
+
 class AttachmentApi(BaseApi):
     """附件: upload, then reference by id from a ticket (``attachment_ids``) or a feedback."""
 
@@ -113,43 +168,14 @@ class AttachmentApi(BaseApi):
         """
         if not browser_csrf_ok():
             return self.response(400, message="页面已过期（CSRF 校验失败），请刷新后重试")
-        limit = int(current_app.config.get("ATTACHMENT_MAX_BYTES") or current_app.config["MAX_CONTENT_LENGTH"])
         try:
-            upload = request.files.get("file")
+            row = save_upload(request.files.get("file"), actor())
+        except UploadRefused as exc:
+            return self.response(exc.status, message=exc.message, **({"errors": exc.errors} if exc.errors else {}))
         except RequestEntityTooLarge:
-            return self.response(413, message=f"文件大小不能超过{limit // (1024 * 1024)}MB")
-        if upload is None or not upload.filename:
-            return self.response(400, message="请选择要上传的文件", errors={"file": ["请选择要上传的文件"]})
-        name = os.path.basename(upload.filename.replace("\\", "/"))[:255]
-        ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-        if ext not in ALLOWED:
-            return self.response(415, message="文件格式只能是 " + "/".join(ALLOWED))
-        head = upload.stream.read(512)
-        if not sniff_ok(ext, head):
-            return self.response(415, message="文件内容与扩展名不符")
-        stored = uuid.uuid4().hex
-        path = os.path.join(storage_dir(), stored)
-        size = len(head)
-        with open(path, "wb") as out:
-            out.write(head)
-            while True:
-                chunk = upload.stream.read(1024 * 1024)
-                if not chunk:
-                    break
-                size += len(chunk)
-                if size > limit:
-                    out.close()
-                    os.remove(path)
-                    return self.response(413, message=f"文件大小不能超过{limit // (1024 * 1024)}MB")
-                out.write(chunk)
-        user = actor()
-        row = Attachment(stored_name=stored, original_name=name, size=size,
-                         content_type=CONTENT_TYPES.get(ext, "application/octet-stream"), uploader_id=user.id,
-                         uploader_unit_id=user.unit_id)
-        db.session.add(row)
-        db.session.flush()
-        record("upload", "上传附件", target=f"attachment#{row.id}", detail={"name": name, "size": size}, user=user)
+            return self.response(413, message=too_large_message())
         db.session.commit()
+        name, size = row.original_name, row.size
         return self.response(201, id=row.id, name=name, size=size)
 
     @expose("/<int:pk>", methods=["GET"])

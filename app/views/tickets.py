@@ -7,6 +7,7 @@ from flask_appbuilder.security.decorators import has_access
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import selectinload
 
+from app.api.attachments import UploadRefused, save_upload
 from app.extensions import db
 from app.models.dictionary import EventCategory
 from app.models.org import Unit, UnitKind
@@ -67,7 +68,7 @@ FORMS = {
                     ("co_unit_ids", "协办单位", "units_multi:below", False, None)],
     "assign": [("unit_id", "交办单位（已建立台账时无需填写）", "units:below", False, None),
                ("task", "任务", "textarea", False, None), ("days", "期限天数", "number", False, None)],
-    "feedback": [("content", "反馈内容", "textarea", True, None)],
+    "feedback": [("content", "反馈内容", "textarea", True, None), ("attachments", "附件", "files", False, None)],
     "apply_completion": [("content", "处理内容", "textarea", True, None), ("result", "办结结果", "textarea", True, None)],
     "apply_extension": [("days", "申请延期天数", "number", True, None), ("reason", "申请原因", "textarea", True, None)],
     "apply_return": [("reason", "退回原因", "textarea", True, None)],
@@ -85,7 +86,8 @@ REPORT_FIELDS = [("title", "事件标题", "text", True, None), ("category_id", 
                  ("address", "事件发生地址详述", "text", True, None), ("description", "事件描述", "textarea", True, None),
                  ("party_name", "事件当事人名称", "text", True, None),
                  ("party_phone", "事件当事人联系电话", "text", True, None),
-                 ("longitude", "经度", "text", False, None), ("latitude", "纬度", "text", False, None)]
+                 ("longitude", "经度", "text", False, None), ("latitude", "纬度", "text", False, None),
+                 ("attachments", "附件", "files", False, None)]
 FORMS["edit"] = REPORT_FIELDS
 ROW_ACTIONS_HIDDEN = {"edit", "delete"}        # shown on 我的巡查 and the detail page only
 
@@ -123,6 +125,8 @@ def _field_options(widget, ticket=None):
 def _form_input(fields):
     data = {}
     for name, _, widget, _, _ in fields:
+        if widget == "files":
+            continue
         if widget.startswith("units_multi"):
             data[name] = [v for v in request.form.getlist(name) if v]
         else:
@@ -133,6 +137,16 @@ def _form_input(fields):
         if data[key] == "" and key in ("unit_id", "task_id", "convert", "days", "longitude", "latitude"):
             del data[key]
     return data
+
+
+def _with_uploads(fields, values):
+    """Store the files of the form's 附件 field (the API's checks) and reference them by id."""
+    if not any(f[2] == "files" for f in fields):
+        return values
+    uploads = [f for f in request.files.getlist("attachments") if f and f.filename]
+    if uploads:
+        values["attachment_ids"] = [save_upload(f, g.user).id for f in uploads]
+    return values
 
 
 class TicketWorkView(BaseView):
@@ -194,10 +208,11 @@ class TicketWorkView(BaseView):
         if request.method == "POST":
             values = _form_input(REPORT_FIELDS)
             try:
-                ticket = services.report(g.user, **values)
+                ticket = services.report(g.user, **_with_uploads(REPORT_FIELDS, values))
                 flash("上报成功", "success")
                 return redirect(url_for("TicketWorkView.detail", ticket_id=ticket.id))
-            except WorkflowError as exc:
+            except (WorkflowError, UploadRefused) as exc:
+                db.session.rollback()
                 flash(exc.message, "danger")
                 errors = getattr(exc, "errors", None) or {}
         return self._render_form("巡查上报 新增", REPORT_FIELDS, values, errors, None,
@@ -216,12 +231,12 @@ class TicketWorkView(BaseView):
             values = _form_input(fields)
             try:
                 services.SERVICES[action](g.user, ticket_id, version=_int(request.form.get("version"), None),
-                                          **values)
+                                          **_with_uploads(fields, values))
                 flash(f"{ACTIONS[action].label}成功", "success")
                 if action == "delete":
                     return redirect(url_for("TicketWorkView.board", name="patrol"))
                 return redirect(url_for("TicketWorkView.detail", ticket_id=ticket_id))
-            except WorkflowError as exc:
+            except (WorkflowError, UploadRefused) as exc:
                 db.session.rollback()
                 flash(exc.message, "danger")
                 errors = getattr(exc, "errors", None) or {}

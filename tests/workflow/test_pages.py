@@ -89,3 +89,27 @@ def test_menus_of_the_manual(app):
         assert menu in html, menu
     member = logged_in(app, "cs471_member").get("/").get_data(as_text=True)
     assert "巡查上报" in member and "市县台账" not in member
+
+
+def test_report_form_takes_attachments_checked_like_the_api(app):
+    import io
+
+    member = logged_in(app, "cs471_member")
+    with app.app_context():
+        leaf = db.session.scalar(select(EventCategory.id).where(EventCategory.level == 3))
+        before = db.session.scalar(select(func.count()).select_from(Ticket))
+    form = {"title": "页面-附件测试", "category_id": str(leaf), "urgency": "一般", "address": "许由路",
+            "description": "现场照片见附件", "party_name": "群众", "party_phone": "13903743068"}
+    png = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
+    html = member.post("/work/report", data=dict(form, attachments=(io.BytesIO(b"MZ\x90\0" * 20), "现场.png")),
+                       content_type="multipart/form-data", follow_redirects=True).get_data(as_text=True)
+    assert "文件内容与扩展名不符" in html
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Ticket)) == before
+    html = member.post("/work/report", data=dict(form, attachments=[(io.BytesIO(png), "现场.png")]),
+                       content_type="multipart/form-data", follow_redirects=True).get_data(as_text=True)
+    link = re.findall(r'<a href="(/api/v1/attachments/\d+)">现场.png</a>', html)
+    assert link, _messages(html)
+    resp = member.get(link[0])
+    assert resp.status_code == 200 and resp.data == png and "attachment" in resp.headers["Content-Disposition"]
+    assert logged_in(app, "jianan_handler").get(link[0]).status_code == 404
