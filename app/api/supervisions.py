@@ -1,4 +1,4 @@
-"""``/api/v1/supervisions/``: 督办管理 lists (我的督办 / 督办我的), sign and feedback."""
+"""``/api/v1/supervisions/``: 督办管理 lists (我的督办 / 督办我的), sign, feedback and the supervisor's opinion."""
 from flask_appbuilder.api import BaseApi, expose, protect, rison, safe
 from flask_appbuilder.security.decorators import permission_name
 from sqlalchemy import func, select
@@ -145,3 +145,36 @@ class SupervisionApi(BaseApi):
                     type: object
         """
         return self._act(pk, "feedback")
+
+    @expose("/<int:pk>/opinion", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("feedback")
+    @workflow_endpoint
+    @with_errors
+    def opinion(self, pk):
+        """督办意见 of the supervising unit: ``{"opinion"}``
+        ---
+        post:
+          parameters:
+          - in: path
+            name: pk
+            schema:
+              type: integer
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema:
+                  type: object
+                  properties:
+                    opinion: {type: string}
+          responses:
+            200:
+              description: 督办
+              content:
+                application/json:
+                  schema:
+                    type: object
+        """
+        return self._act(pk, "opinion")

@@ -299,16 +299,17 @@ class TicketWorkView(BaseView):
     @expose("/supervision/<int:sup_id>/<action>", methods=["POST"])
     @has_access
     def supervision_act(self, sup_id, action):
-        if action not in ("sign", "feedback"):
+        messages = {"sign": "督办签收成功", "feedback": "督办反馈成功", "opinion": "督办意见已保存"}
+        if action not in messages:
             abort(404)
+        body = {key: request.form.get(key, "").strip() for key in ("content", "opinion") if key in request.form}
         try:
-            body = {"content": request.form.get("content", "").strip()} if action == "feedback" else {}
             services.supervision_action(g.user, sup_id, action, **body)
-            flash("督办签收成功" if action == "sign" else "督办反馈成功", "success")
+            flash(messages[action], "success")
         except WorkflowError as exc:
             db.session.rollback()
             flash(exc.message, "danger")
-        return redirect(url_for("TicketWorkView.supervisions", side="me"))
+        return redirect(url_for("TicketWorkView.supervisions", side="mine" if action == "opinion" else "me"))
 
     # ------------------------------------------------------------------ helpers
     def _ticket(self, ticket_id):

@@ -634,6 +634,18 @@ def supervision_feedback(actor, ticket_id, *, version=None, **input):
     return ctx.ticket
 
 
+@transactional
+def supervision_opinion(actor, ticket_id, *, version=None, **input):
+    """督办意见: the supervising unit comments on a supervision it issued (any status)."""
+    act, ctx, sup = _begin(actor, ticket_id, "supervision_opinion", version, _ids(input))
+    form = Form(input)
+    opinion = form.text("opinion", "督办意见", max_len=2000)
+    form.done()
+    sup.opinion = opinion
+    _log(ctx, act, "督办意见", [("被督办单位", sup.target_unit.name), ("意见", opinion)], input)
+    return ctx.ticket
+
+
 # --- finishing --------------------------------------------------------------------------------
 @transactional
 def finish(actor, ticket_id, *, version=None, **input):
@@ -706,9 +718,9 @@ def review_application(actor, application_id, *, version=None, **input):
 
 
 def supervision_action(actor, supervision_id, action, **input):
-    """督办签收 / 督办反馈 by supervision id."""
+    """督办签收 / 督办反馈 (supervised unit) and 督办意见 (supervisor) by supervision id."""
     sup = _scoped_row(actor, Supervision, supervision_id, "督办不存在或无权访问")
-    fn = {"sign": supervision_sign, "feedback": supervision_feedback}[action]
+    fn = {"sign": supervision_sign, "feedback": supervision_feedback, "opinion": supervision_opinion}[action]
     return fn(actor, sup.ticket_id, supervision_id=sup.id, **input)
 
 
@@ -731,7 +743,8 @@ SERVICES = {
     "apply_completion": apply_completion, "review_completion": review_completion,
     "apply_extension": apply_extension, "review_extension": review_extension, "apply_return": apply_return,
     "review_return": review_return, "supervise": supervise, "supervision_sign": supervision_sign,
-    "supervision_feedback": supervision_feedback, "finish": finish, "acknowledge": acknowledge,
+    "supervision_feedback": supervision_feedback, "supervision_opinion": supervision_opinion, "finish": finish,
+    "acknowledge": acknowledge,
     "callback": callback,
 }
 assert set(SERVICES) == set(ACTIONS), "every action of the table has exactly one service"

@@ -22,6 +22,9 @@ STATES = {
     "application": ("pending", "approved", "rejected"),
     "supervision": ("待签收", "已签收", "已反馈"),
 }
+# subjects that are another subject's rows seen from the other side: "issued" = the
+# supervisions my unit issued (the supervisor's view of "supervision")
+SUBJECT_ALIASES = {"issued": "supervision"}
 STATE_LABELS = {
     "open": "办理中", "awaiting_ack": "办结结果签收中", "closed": "已办结", "pushed": "已推送12345",
     "pending_sign": "待签收", "finished": "已办结", "escalated": "已上报", "transferred": "已转办",
@@ -99,6 +102,8 @@ TABLE = [
            ("supervision: 待签收 → 已签收",)),
     Action("supervision_feedback", "督办反馈", "feedback", WORKERS, HOLDERS, ("supervision:已签收",),
            ("supervision: 已签收 → 已反馈",)),
+    Action("supervision_opinion", "督办意见", "opinion", (HANDLER, HEAD), (COUNTY, CITY),
+           ("issued:待签收", "issued:已签收", "issued:已反馈"), ()),
     Action("finish", "办结", "finish", (GRID_MEMBER, HANDLER), ADMIN, ("period:open",),
            ("period: open → finished", "ticket: open → awaiting_ack", "ticket: open → closed"),
            g.nothing_open_below),
@@ -129,7 +134,7 @@ def validate_table(table=TABLE):
             if pair == "new":
                 continue
             subject, state = pair.split(":", 1)
-            assert state in STATES[subject], f"{act.name}: unknown state {pair}"
+            assert state in STATES[SUBJECT_ALIASES.get(subject, subject)], f"{act.name}: unknown state {pair}"
         for effect in act.effects:
             subject, source, target = _parse_effect(effect)
             assert source is None or source in STATES[subject], f"{act.name}: unknown state in {effect}"
@@ -182,6 +187,11 @@ def _candidates(ctx, subject, ids):
         if ids.get("application_id") is not None:
             apps = [a for a in apps if a.id == ids["application_id"]]
         return sorted(apps, key=lambda a: (a.status != "pending", a.id))
+    if subject == "issued":
+        sups = [s for s in ctx.ticket.supervisions if s.supervisor_unit_id == ctx.unit_id]
+        if ids.get("supervision_id") is not None:
+            sups = [s for s in sups if s.id == ids["supervision_id"]]
+        return sups
     if subject == "supervision":
         sups = [s for s in ctx.ticket.supervisions if s.target_unit_id == ctx.unit_id]
         if ids.get("supervision_id") is not None:
@@ -205,7 +215,7 @@ def check(ctx, act, ids=None):
     if "ticket" not in subjects and ticket.state != "open":
         raise Conflict(f"该事件{STATE_LABELS[ticket.state]}，不能{act.label}")
     seen = []
-    for subject in ("ticket", "period", "task", "application", "supervision"):
+    for subject in ("ticket", "period", "task", "application", "supervision", "issued"):
         if subject not in subjects:
             continue
         for row in _candidates(ctx, subject, ids):

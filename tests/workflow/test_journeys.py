@@ -186,6 +186,14 @@ def test_supervision_signed_and_answered():
         act("weidu_zjj", "supervision_sign", tid)
     act("weidu_zjj", "supervision_feedback", tid, content="已组织施工")
     assert ticket(tid).supervisions[0].status == "已反馈"
+    # the supervisor adds an opinion; the supervised unit may not
+    with pytest.raises(Forbidden):
+        act("weidu_zjj", "supervision_opinion", tid, opinion="自评")
+    with pytest.raises(Invalid):
+        act("weidu_handler", "supervision_opinion", tid, opinion="")
+    act("weidu_handler", "supervision_opinion", tid, opinion="反馈及时，继续跟进")
+    assert ticket(tid).supervisions[0].opinion == "反馈及时，继续跟进"
+    assert timeline(tid)[-1].action == "督办意见"
 
 
 def test_peer_transfer_jindi_to_fuhou():

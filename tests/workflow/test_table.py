@@ -92,6 +92,7 @@ def valid_input(action, actor, tid):
         "supervise": {"reason": "尽快", "requirement": "按期完成", "days": 2},
         "supervision_sign": {},
         "supervision_feedback": {"content": "已落实"},
+        "supervision_opinion": {"opinion": "继续跟进"},
         "finish": {"result": "已办结", "content": "已处置"},
         "acknowledge": {},
         "callback": {"method": "电话", "content": "满意", "satisfaction": 5},
