@@ -5,6 +5,9 @@ from app.models.notice import Notice  # noqa: F401
 from app.models.audit import OperationLog  # noqa: F401
 from app.models.job import BackgroundJob  # noqa: F401
 from app.models.party import PartyOrg  # noqa: F401
+from app.models.datacenter import (HotlineOrder, UmsPart, UmsCase, PublicOpinion, Petition, EnterpriseRequest,  # noqa: F401
+                                    MayorLetter, EmergencyEvent, EmergencyExpert, EmergencySupply, RescueTeam,
+                                    Shelter, HeatStation, WaterloggingPoint)
 from app.models.ticket import (Ticket, OwnerPeriod, Task, Ledger, Application, Supervision, Feedback,  # noqa: F401
                                Callback, Attachment, TimelineEntry, OutboundMessage, ticket_attachment)
 from app.models.security import UserSecurity, PasswordHistory, OnlineSession  # noqa: F401

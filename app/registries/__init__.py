@@ -6,9 +6,10 @@ CLERK_OF_CATEGORY = {"党建引领": PARTY_CLERK, "数据中心": DATA_CLERK}
 
 def all_registries():
     """Every registry declaration, in menu order."""
+    from app.registries.datacenter import DATACENTER_REGISTRIES
     from app.registries.party import PARTY_REGISTRIES
 
-    return list(PARTY_REGISTRIES)
+    return list(PARTY_REGISTRIES) + list(DATACENTER_REGISTRIES)
 
 
 def grant_default_permissions(registries):
