@@ -4,10 +4,17 @@ from flask_appbuilder import action
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.views import UserDBModelView
 from flask_babel import lazy_gettext as _l
+from wtforms.validators import ValidationError
 
 from app.models.org import AppUser
 from app.security.views import (PortalAuthDBView, PortalResetMyPasswordView, PortalResetPasswordView,
                                 PortalSecurityApi)
+
+
+def _roles_required(form, field):
+    # FAB's own check also reads a "groups" field this form does not have (KeyError → 500)
+    if not field.data:
+        raise ValidationError("请至少选择一个角色")
 
 
 class PortalUserView(UserDBModelView):
@@ -25,6 +32,7 @@ class PortalUserView(UserDBModelView):
         (_l("审计信息"), {"fields": ["last_login", "fail_login_count", "created_on", "created_by",
                                    "changed_on", "changed_by"], "expanded": False}),
     ]
+    validators_columns = {"roles": [_roles_required]}
     label_columns = dict(UserDBModelView.label_columns, first_name=_l("姓名"), unit=_l("所属单位"),
                          phone=_l("手机号"))
 

@@ -41,3 +41,17 @@ def test_shipped_roles_have_a_data_scope(ctx):
         assert role is not None, name
         scope = db.session.scalar(select(RoleDataScope).where(RoleDataScope.role_id == role.id))
         assert scope is not None and scope.enabled, name
+
+
+def test_a_user_without_a_role_is_refused_with_a_message(app):
+    client = app.test_client()
+    login_page(client, "admin")
+    with app.app_context():
+        unit_id = db.session.scalar(select(Unit.id).where(Unit.name == "府后社区"))
+    resp = client.post("/users/add", data={
+        "first_name": "无角色", "username": "no_role_user", "unit": str(unit_id), "active": "y",
+        "email": "no_role@xuchang.local", "password": "Fuhou@2025x", "conf_password": "Fuhou@2025x"},
+        follow_redirects=True)
+    assert resp.status_code == 200 and "请至少选择一个角色" in resp.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(AppUser).where(AppUser.username == "no_role_user")) is None
