@@ -1,9 +1,9 @@
 """``/api/v1/applications/``: 审核中心 lists and reviews (approve/reject) by application id."""
 from flask_appbuilder.api import BaseApi, expose, protect, rison, safe
 from flask_appbuilder.security.decorators import permission_name
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from app.api.tickets import actor, json_body, ticket_response, with_errors, workflow_endpoint
+from app.api.tickets import actor, json_body, newest_page, ticket_response, with_errors, workflow_endpoint
 from app.extensions import db
 from app.models.ticket import Application
 from app.security.scope import scope_for
@@ -82,10 +82,7 @@ class ApplicationApi(BaseApi):
         for key in ("kind", "status", "ticket_id"):
             if key in args:
                 stmt = stmt.where(getattr(Application, key) == args[key])
-        count = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
-        size = args.get("page_size", 20)
-        rows = db.session.scalars(stmt.order_by(Application.id.desc()).offset(args.get("page", 0) * size)
-                                  .limit(size)).all()
+        count, rows = newest_page(stmt, Application, args)
         return self.response(200, count=count, result=[application_dict(a) for a in rows])
 
     @expose("/<int:pk>/review", methods=["POST"])

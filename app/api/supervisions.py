@@ -1,9 +1,9 @@
 """``/api/v1/supervisions/``: 督办管理 lists (我的督办 / 督办我的), sign, feedback and the supervisor's opinion."""
 from flask_appbuilder.api import BaseApi, expose, protect, rison, safe
 from flask_appbuilder.security.decorators import permission_name
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from app.api.tickets import actor, json_body, with_errors, workflow_endpoint
+from app.api.tickets import actor, json_body, newest_page, with_errors, workflow_endpoint
 from app.extensions import db
 from app.models.ticket import Supervision
 from app.security.scope import scope_for
@@ -75,10 +75,7 @@ class SupervisionApi(BaseApi):
             stmt = stmt.where(Supervision.target_unit_id == user.unit_id)
         if "status" in args:
             stmt = stmt.where(Supervision.status == args["status"])
-        count = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
-        size = args.get("page_size", 20)
-        rows = db.session.scalars(stmt.order_by(Supervision.id.desc()).offset(args.get("page", 0) * size)
-                                  .limit(size)).all()
+        count, rows = newest_page(stmt, Supervision, args)
         return self.response(200, count=count, result=[supervision_dict(s) for s in rows])
 
     def _act(self, pk, action):

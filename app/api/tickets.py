@@ -10,6 +10,7 @@ from wtforms.validators import ValidationError
 from flask_appbuilder.api import expose, protect, safe
 from flask_appbuilder.security.decorators import permission_name
 from flask_login import current_user
+from sqlalchemy import func, select
 
 import app.workflow.demo  # noqa: F401  (registers the demo tickets)
 from app.api.base import PortalModelRestApi
@@ -78,6 +79,14 @@ def with_errors(fn):
     """Append the shared error answers to an endpoint's OpenAPI docstring."""
     fn.__doc__ = (fn.__doc__ or "").rstrip() + "\n" + ERROR_RESPONSES
     return fn
+
+
+def newest_page(stmt, model, args):
+    """(total, rows) of one page of ``stmt``, newest first, from rison ``page``/``page_size``."""
+    count = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    size = args.get("page_size", 20)
+    rows = db.session.scalars(stmt.order_by(model.id.desc()).offset(args.get("page", 0) * size).limit(size)).all()
+    return count, rows
 
 
 def actor():
