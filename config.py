@@ -82,7 +82,18 @@ class Config:
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER") or os.path.join(INSTANCE_DIR, "uploads")
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_MB", "500")) * 1024 * 1024
     FIELD_ENCRYPTION_KEY = os.environ.get("FIELD_ENCRYPTION_KEY", "")
-    HOTLINE_12345_URL = os.environ.get("HOTLINE_12345_URL", "")
+    # 居民吹哨 public form (app.views.resident): photos per report, size of one photo, per-address rate
+    RESIDENT_WHISTLE_MAX_PHOTOS = 6
+    RESIDENT_WHISTLE_PHOTO_MAX_MB = int(os.environ.get("RESIDENT_WHISTLE_PHOTO_MAX_MB", "10"))
+    RESIDENT_WHISTLE_RATE_LIMIT = os.environ.get("RESIDENT_WHISTLE_RATE_LIMIT", "10 per hour")
+    # 12345 delivery (app.integration.outbound); HOTLINE_12345_URL is the endpoint's older name
+    OUTBOUND_12345_URL = os.environ.get("OUTBOUND_12345_URL") or os.environ.get("HOTLINE_12345_URL", "")
+    HOTLINE_12345_URL = OUTBOUND_12345_URL
+    OUTBOUND_TIMEOUT_SECONDS = float(os.environ.get("OUTBOUND_TIMEOUT_SECONDS", "10"))
+    OUTBOUND_MAX_ATTEMPTS = int(os.environ.get("OUTBOUND_MAX_ATTEMPTS", "8"))
+    OUTBOUND_BACKOFF_SECONDS = float(os.environ.get("OUTBOUND_BACKOFF_SECONDS", "30"))
+    OUTBOUND_POLL_SECONDS = float(os.environ.get("OUTBOUND_POLL_SECONDS", "60"))
+    OUTBOUND_IN_PROCESS = _bool("OUTBOUND_IN_PROCESS", True)   # worker thread when there is no Redis
     EMERGENCY_PLATFORM_URL = os.environ.get("EMERGENCY_PLATFORM_URL", "http://zfw-emergency.xuchang.gov.cn/")
 
     DEMO_DATA = True                           # seed demo data on an empty database
@@ -100,6 +111,12 @@ class TestConfig(Config):
     DEMO_PASSWORD = "Demo@2025pass"
     WTF_CSRF_ENABLED = False
     FAB_UPDATE_PERMS = True
+    # tests drive 12345 delivery themselves, with a local receiver and tiny waits
+    OUTBOUND_IN_PROCESS = False
+    OUTBOUND_12345_URL = ""
+    OUTBOUND_TIMEOUT_SECONDS = 0.3
+    OUTBOUND_BACKOFF_SECONDS = 0.01
+    OUTBOUND_MAX_ATTEMPTS = 4
 
 
 class ProductionConfig(Config):

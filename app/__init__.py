@@ -47,6 +47,8 @@ def create_app(config_name=None, **overrides):
 
     from app.cli import register_commands
     register_commands(app)
+    from app.integration.outbound import init_app as init_outbound
+    init_outbound(app)
     return app
 
 

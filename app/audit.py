@@ -20,12 +20,24 @@ def client_ip():
     return request.remote_addr
 
 
+def _is_secret(key):
+    return any(s in str(key).lower() for s in SECRET_KEYS)
+
+
+def _clean(value):
+    # nested bodies (JSON objects in lists …) hide secrets as well as the top level does
+    if isinstance(value, dict):
+        return {k: ("***" if _is_secret(k) else _clean(v)) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    return value
+
+
 def redact(params):
     """Drop secrets from request parameters and truncate the JSON to 2,000 characters."""
     if not params:
         return None
-    clean = {k: ("***" if any(s in k.lower() for s in SECRET_KEYS) else v) for k, v in params.items()}
-    text = json.dumps(clean, ensure_ascii=False, default=str)
+    text = json.dumps(_clean(dict(params)), ensure_ascii=False, default=str)
     return text[:MAX_DETAIL]
 
 
@@ -41,7 +53,7 @@ def _entry(category, action, target=None, result="成功", detail=None, user=Non
         action=action,
         target=None if target is None else str(target)[:200],
         result=result,
-        detail=detail if detail is None or isinstance(detail, str) else redact(detail),
+        detail=None if detail is None else detail[:MAX_DETAIL] if isinstance(detail, str) else redact(detail),
     )
 
 

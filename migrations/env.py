@@ -74,6 +74,9 @@ def run_migrations_offline():
         context.run_migrations()
 
 
+from app.registries.substring import is_schema_object  # noqa: E402
+
+
 def render_item(type_, obj, autogen_context):
     """Render the app's TypeDecorators as their stored type, so revisions import nothing of ours."""
     if type_ == "type" and hasattr(obj, "impl") and type(obj).__module__.startswith("app."):
@@ -108,6 +111,7 @@ def run_migrations_online():
     with connectable.connect() as connection:
         context.configure(
             connection=connection,
+            include_object=is_schema_object,
             target_metadata=get_metadata(),
             render_item=render_item,
             **conf_args

@@ -117,7 +117,7 @@ class ApplicationApi(BaseApi):
                   schema:
                     type: object
         """
-        body = json_body()
+        body = json_body("application_id")
         version = body.pop("version", None)
         ticket = services.review_application(actor(), pk, version=version, **body)
         return ticket_response(self, ticket.id)

@@ -69,22 +69,21 @@ def _limit():
     return int(current_app.config.get("ATTACHMENT_MAX_BYTES") or current_app.config["MAX_CONTENT_LENGTH"])
 
 
-def too_large_message():
-    return f"文件大小不能超过{_limit() // (1024 * 1024)}MB"
+def too_large_message(limit=None):
+    return f"文件大小不能超过{(limit or _limit()) // (1024 * 1024)}MB"
 
 
-def save_upload(upload, user):
-    """Check and store one uploaded file (pages and API alike); returns the Attachment row.
-
-    Extension whitelist and content signature, size limit, random stored name outside the
-    web root; the row and its log entry join the caller's transaction."""
-    limit = _limit()
+def store_upload(upload, allowed=ALLOWED, limit=None):
+    """Check one uploaded file and store it: extension whitelist and content signature, size
+    limit (413), random stored name outside the web root.  Returns (stored name, original
+    name, size, content type); the caller keeps the row that references it."""
+    limit = limit or _limit()
     if upload is None or not upload.filename:
         raise UploadRefused(400, "请选择要上传的文件", {"file": ["请选择要上传的文件"]})
     name = os.path.basename(upload.filename.replace("\\", "/"))[:255]
     ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    if ext not in ALLOWED:
-        raise UploadRefused(415, "文件格式只能是 " + "/".join(ALLOWED))
+    if ext not in allowed:
+        raise UploadRefused(415, "文件格式只能是 " + "/".join(allowed))
     head = upload.stream.read(512)
     if not sniff_ok(ext, head):
         raise UploadRefused(415, "文件内容与扩展名不符")
@@ -101,11 +100,17 @@ def save_upload(upload, user):
             if size > limit:
                 out.close()
                 os.remove(path)
-                raise UploadRefused(413, too_large_message())
+                raise UploadRefused(413, too_large_message(limit))
             out.write(chunk)
-    row = Attachment(stored_name=stored, original_name=name, size=size,
-                     content_type=CONTENT_TYPES.get(ext, "application/octet-stream"), uploader_id=user.id,
-                     uploader_unit_id=user.unit_id)
+    return stored, name, size, CONTENT_TYPES.get(ext, "application/octet-stream")
+
+
+def save_upload(upload, user):
+    """Check and store one uploaded file (pages and API alike); returns the Attachment row,
+    which joins the caller's transaction with its log entry."""
+    stored, name, size, content_type = store_upload(upload)
+    row = Attachment(stored_name=stored, original_name=name, size=size, content_type=content_type,
+                     uploader_id=user.id, uploader_unit_id=user.unit_id)
     db.session.add(row)
     db.session.flush()
     record("upload", "上传附件", target=f"attachment#{row.id}", detail={"name": name, "size": size}, user=user)

@@ -17,6 +17,15 @@ class PortalModelRestApi(ModelRestApi):
         return page, page_size
 
     def response_422(self, message=None):
-        if isinstance(message, dict):
-            return self.response(400, message="输入数据有误", errors=message)
-        return self.response(400, message=message or "输入数据有误")
+        return safe_response_422(self, message)
+
+
+CONSTRAINT_MESSAGE = "保存失败：数据与已有记录冲突或不符合约束（例如编号、名称重复），请检查后重试"
+
+
+def safe_response_422(api, message=None):
+    """FAB answers a schema error with a dict (kept, as 400) and a database error with
+    ``str(exc.orig)``, which echoes SQL and row values (CVE-2023-34110 class): never sent."""
+    if isinstance(message, dict):
+        return api.response(400, message="输入数据有误", errors=message)
+    return api.response(400, message=CONSTRAINT_MESSAGE)

@@ -79,7 +79,7 @@ class SupervisionApi(BaseApi):
         return self.response(200, count=count, result=[supervision_dict(s) for s in rows])
 
     def _act(self, pk, action):
-        body = json_body()
+        body = json_body("supervision_id", "action")
         body.pop("version", None)
         services.supervision_action(actor(), pk, action, **body)
         sup = db.session.get(Supervision, pk)

@@ -28,7 +28,10 @@ ACTION_SERVICES = {
     "sign": "sign", "finish": "finish", "acknowledge": "acknowledge", "escalate": "escalate",
     "transfer": "transfer", "ledger": "open_ledger", "assign": "assign", "feedback": "feedback",
     "apply-completion": "apply_completion", "apply-extension": "apply_extension", "apply-return": "apply_return",
-    "supervise": "supervise", "callback": "callback",
+    "supervise": "supervise", "callback": "callback", "one-click-up": "one_click_up",
+    # 街乡吹哨: the township whistles and ends it; the called units check in and feed back
+    "whistle": "whistle", "close-whistle": "close_whistle", "checkin": "whistle_checkin",
+    "whistle-feedback": "whistle_feedback",
 }
 
 ERROR_RESPONSES = """
@@ -97,13 +100,18 @@ def actor():
     return user._get_current_object() if hasattr(user, "_get_current_object") else user
 
 
-def json_body():
-    """The request's JSON object, or ``Invalid`` with a Chinese message."""
+def json_body(*bound):
+    """The request's JSON object, or ``Invalid`` with a Chinese message.
+
+    ``bound`` names the parameters the endpoint itself passes to the service (the id from the
+    path …): a body may not set them, nor ``actor`` (else a TypeError, i.e. a 500)."""
     data = request.get_json(silent=True)
     if data is None and not request.get_data():
         return {}
     if not isinstance(data, dict):
         raise Invalid("请求体必须是 JSON 对象")
+    for key in ("actor",) + bound:
+        data.pop(key, None)
     return data
 
 
@@ -147,8 +155,10 @@ class TicketApi(PortalModelRestApi):
     datamodel = ScopedSQLAInterface(Ticket)
     class_permission_name = "TicketApi"
     allow_browser_login = True
-    include_route_methods = {"get_list", "get", "post", "put", "delete", "action"}
+    include_route_methods = {"get_list", "get", "post", "put", "delete", "action", "leader_instruction",
+                             "one_click", "department_report"}
     method_permission_name = {"get_list": "get", "get": "get", "post": "post", "put": "put", "delete": "delete",
+                              "leader_instruction": "action", "one_click": "action", "department_report": "action",
                               "action": "action"}
     list_columns = ["id", "title", "source", "urgency", "state", "unit_id", "grid_id", "owner_unit_id",
                     "category_id", "address", "reported_at", "reporter_unit_id", "finished_at", "version"]
@@ -231,6 +241,115 @@ class TicketApi(PortalModelRestApi):
         ticket = services.report(actor(), **json_body())
         return ticket_response(self, ticket.id, 201)
 
+    @expose("/leader-instruction", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("action")
+    @workflow_endpoint
+    @with_errors
+    def leader_instruction(self):
+        """领导批示: the city creates a ticket and assigns it (主办单位, 主办单位任务, 协办单位, 期限天数)
+        ---
+        post:
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema:
+                  type: object
+                  description: the 巡查上报 fields (title, description, address, category_id, urgency, party_name,
+                    party_phone, longitude, latitude, attachment_ids) and the assignment below
+                  properties:
+                    days: {type: integer, minimum: 1}
+                    unit_type: {type: string, enum: [department, jurisdiction]}
+                    lead_unit_id: {type: integer}
+                    lead_task: {type: string}
+                    co_unit_ids: {type: array, items: {type: integer}}
+          responses:
+            201:
+              description: 新建的事件（已交办）
+              content:
+                application/json:
+                  schema:
+                    type: object
+        """
+        ticket = services.leader_instruction(actor(), **json_body())
+        return ticket_response(self, ticket.id, 201)
+
+    @expose("/one-click", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("action")
+    @workflow_endpoint
+    @with_errors
+    def one_click(self):
+        """一键上报: a grid, community or township user reports a major incident to the county
+        ---
+        post:
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema:
+                  type: object
+                  properties:
+                    title: {type: string}
+                    description: {type: string}
+                    address: {type: string}
+                    category_id: {type: integer}
+                    urgency: {type: string, enum: [一般, 紧急, 重大]}
+                    occurred_at: {type: string, example: "2025-10-27 17:41:50"}
+                    reporter_phone: {type: string}
+                    longitude: {type: number}
+                    latitude: {type: number}
+                    attachment_ids: {type: array, items: {type: integer}}
+          responses:
+            201:
+              description: 新建的突发事件（待县区签收）
+              content:
+                application/json:
+                  schema:
+                    type: object
+        """
+        ticket = services.SERVICES["one_click_report"](actor(), **json_body())
+        return ticket_response(self, ticket.id, 201)
+
+    @expose("/department-report", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("action")
+    @workflow_endpoint
+    @with_errors
+    def department_report(self):
+        """部门上报: a county or city department reports to its county or the city
+        ---
+        post:
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema:
+                  type: object
+                  properties:
+                    title: {type: string}
+                    description: {type: string}
+                    address: {type: string}
+                    category_id: {type: integer}
+                    urgency: {type: string, enum: [一般, 紧急, 重大]}
+                    longitude: {type: number}
+                    latitude: {type: number}
+                    attachment_ids: {type: array, items: {type: integer}}
+          responses:
+            201:
+              description: 新建的事件（待上级签收）
+              content:
+                application/json:
+                  schema:
+                    type: object
+        """
+        ticket = services.SERVICES["department_report"](actor(), **json_body())
+        return ticket_response(self, ticket.id, 201)
+
     @expose("/<int:pk>", methods=["PUT"])
     @protect()
     @safe
@@ -260,7 +379,7 @@ class TicketApi(PortalModelRestApi):
                   schema:
                     type: object
         """
-        body = json_body()
+        body = json_body("ticket_id")
         version = body.pop("version", None)
         services.edit(actor(), pk, version=version, **body)
         return ticket_response(self, pk)
@@ -314,7 +433,8 @@ class TicketApi(PortalModelRestApi):
             schema:
               type: string
               enum: [sign, finish, acknowledge, escalate, transfer, ledger, assign, feedback, apply-completion,
-                     apply-extension, apply-return, supervise, callback]
+                     apply-extension, apply-return, supervise, callback, whistle, close-whistle, checkin,
+                     whistle-feedback, one-click-up]
           requestBody:
             content:
               application/json:
@@ -331,7 +451,7 @@ class TicketApi(PortalModelRestApi):
         name = ACTION_SERVICES.get(action)
         if name is None:
             return self.response(404, message="不支持的操作")
-        body = json_body()
+        body = json_body("ticket_id")
         version = body.pop("version", None)
         services.SERVICES[name](actor(), pk, version=version, **body)
         return ticket_response(self, pk)

@@ -28,13 +28,18 @@ def job_handler(kind):
     return register
 
 
+def use_celery():
+    """True when work goes to Celery on Redis, False for the in-process path."""
+    return bool(current_app.config.get("REDIS_URL")) and not current_app.config.get("JOBS_IN_THREAD")
+
+
 def submit(kind, title, params, user):
     """Store a job and dispatch it; returns the job row."""
     job = BackgroundJob(kind=kind, title=title, params=json.dumps(params, ensure_ascii=False, default=str),
                         user_id=user.id)
     db.session.add(job)
     db.session.commit()
-    if current_app.config.get("REDIS_URL") and not current_app.config.get("JOBS_IN_THREAD"):
+    if use_celery():
         from app.jobs.celery_app import run_job_task
 
         run_job_task.delay(job.id)

@@ -18,16 +18,53 @@ def _app():
     return _flask_app
 
 
-@celery.task(name="portal.run_job")
-def run_job_task(job_id):
-    """Run a stored job inside the Flask app."""
+def _in_app(fn, *args):
+    """Run ``fn`` inside the Flask app (the caller's when eager in tests, else the worker's own)."""
     from flask import has_app_context
 
     from app.extensions import db
-    from app.jobs import run_job
 
     if has_app_context():          # eager mode inside the app (tests)
-        return run_job(job_id)
+        return fn(*args)
     with _app().app_context():
-        run_job(job_id)
-        db.session.remove()
+        try:
+            return fn(*args)
+        finally:
+            db.session.remove()
+
+
+@celery.task(name="portal.run_job")
+def run_job_task(job_id):
+    """Run a stored job inside the Flask app."""
+    from app.jobs import run_job
+
+    return _in_app(run_job, job_id)
+
+
+@celery.task(name="portal.deliver_outbound")
+def deliver_outbound_task():
+    """Deliver the due outbound messages (12345); also run every OUTBOUND_POLL_SECONDS by beat."""
+    from app.integration.outbound import deliver_pending
+
+    return _in_app(deliver_pending)
+
+
+# ``celery -A app.jobs.celery_app beat`` (or ``worker -B``) retries deliveries whose back-off is due
+celery.conf.beat_schedule = {
+    "deliver-outbound": {"task": "portal.deliver_outbound",
+                         "schedule": float(os.environ.get("OUTBOUND_POLL_SECONDS", "60"))},
+}
+
+
+@celery.task(name="portal.flag_overdue")
+def flag_overdue_task():
+    """超期催办: flag the periods and tasks that became overdue (same as ``flask portal flag-overdue``)."""
+    from app.services.deadlines import flag_overdue
+
+    return _in_app(flag_overdue)
+
+
+if os.environ.get("REDIS_URL"):
+    # deadlines are columns checked by this scheduled job, never in-process timers
+    celery.conf.beat_schedule["flag-overdue"] = {
+        "task": "portal.flag_overdue", "schedule": float(os.environ.get("OVERDUE_CHECK_SECONDS", "600"))}

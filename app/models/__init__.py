@@ -11,3 +11,7 @@ from app.models.datacenter import (HotlineOrder, UmsPart, UmsCase, PublicOpinion
 from app.models.ticket import (Ticket, OwnerPeriod, Task, Ledger, Application, Supervision, Feedback,  # noqa: F401
                                Callback, Attachment, TimelineEntry, OutboundMessage, ticket_attachment)
 from app.models.security import UserSecurity, PasswordHistory, OnlineSession  # noqa: F401
+from app.models.whistle import Whistle, WhistleCheckin, WhistleFeedback  # noqa: F401
+from app.models.platform_item import PlatformItem  # noqa: F401
+from app.models.deadline import CalendarDay, TimeLimit  # noqa: F401
+from app.models.resident import ResidentWhistle, ResidentWhistlePhoto  # noqa: F401

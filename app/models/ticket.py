@@ -5,6 +5,7 @@ The behaviour lives in ``app.workflow``; these are rows only.  Status words show
 are derived by ``app.workflow.status`` from the states stored here, never stored twice.
 """
 import datetime as dt
+import json
 from typing import Optional
 
 from flask_appbuilder import Model
@@ -34,6 +35,7 @@ class Ticket(Model):
         Index("ix_ticket_unit_state", "unit_id", "state", "reported_at"),
         Index("ix_ticket_reporter_unit", "reporter_unit_id", "state"),
         Index("ix_ticket_reported_at", "reported_at"),
+        Index("ix_ticket_finished_unit", "finished_unit_id", "id"),       # 已办: tickets my unit finished
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -47,6 +49,8 @@ class Ticket(Model):
     party_name: Mapped[Optional[str]] = mapped_column(String(100))
     party_phone: Mapped[Optional[str]] = mapped_column(String(30))
     urgency: Mapped[str] = mapped_column(String(10), nullable=False, default="一般")        # 一般/紧急/重大
+    event_level: Mapped[Optional[str]] = mapped_column(String(20))                       # 事件等级 (一键上报: 突发应急)
+    occurred_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)                 # 事发时间
     longitude: Mapped[Optional[float]] = mapped_column(Float)
     latitude: Mapped[Optional[float]] = mapped_column(Float)
     reported_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=now)
@@ -99,7 +103,9 @@ class Ticket(Model):
             return true()
         period = exists().where(OwnerPeriod.ticket_id == cls.id, units_clause(OwnerPeriod.unit_id, scope))
         task = exists().where(Task.ticket_id == cls.id, units_clause(Task.unit_id, scope))
-        parts = [units_clause(cls.reporter_unit_id, scope), period, task]
+        from app.models.whistle import WhistleCheckin     # a unit called by a 街乡吹哨 sees the ticket
+        called = exists().where(WhistleCheckin.ticket_id == cls.id, units_clause(WhistleCheckin.unit_id, scope))
+        parts = [units_clause(cls.reporter_unit_id, scope), period, task, called]
         if scope.subtree_paths:
             parts.append(units_clause(cls.unit_id, scope))
         if scope.user_id:
@@ -114,7 +120,10 @@ class OwnerPeriod(Model):
     """One stretch of time during which one unit owns (承办) the ticket."""
 
     __tablename__ = "owner_period"
-    __table_args__ = (Index("ix_owner_period_unit_status", "unit_id", "status", "deadline"),)
+    # boards: my unit's periods in a state → ticket ids; data scope: this ticket's periods → units
+    __table_args__ = (Index("ix_owner_period_unit_status", "unit_id", "status", "deadline"),
+                      Index("ix_owner_period_unit_status_ticket", "unit_id", "status", "ticket_id"),
+                      Index("ix_owner_period_ticket_unit", "ticket_id", "unit_id"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id", ondelete="CASCADE"), nullable=False, index=True)
@@ -130,6 +139,13 @@ class OwnerPeriod(Model):
     signed_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id"))
     ended_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
     convert: Mapped[Optional[str]] = mapped_column(String(20))      # emergency / difficult at sign
+    # deadline bookkeeping (app.services.deadlines): 签收 limit, the moments 80 % of each limit is
+    # used (即将超期, kept as columns so lists and counters filter in SQL), the overdue job's mark
+    sign_deadline: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    due_soon_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    sign_due_soon_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    overdue_flagged_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    reminder_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)     # 催办次数
 
     ticket: Mapped[Ticket] = relationship(back_populates="periods")
     unit: Mapped[Unit] = relationship(foreign_keys=[unit_id], lazy="joined")
@@ -162,7 +178,9 @@ class Task(Model):
     """任务: work given to one unit by assignment (交办); tasks form a tree."""
 
     __tablename__ = "task"
-    __table_args__ = (Index("ix_task_unit_status", "unit_id", "status", "deadline"),)
+    __table_args__ = (Index("ix_task_unit_status", "unit_id", "status", "deadline"),
+                      Index("ix_task_unit_status_ticket", "unit_id", "status", "ticket_id"),
+                      Index("ix_task_ticket_unit", "ticket_id", "unit_id"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id", ondelete="CASCADE"), nullable=False, index=True)
@@ -181,13 +199,30 @@ class Task(Model):
     signed_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
     signed_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id"))
     ended_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    sign_deadline: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)      # as on OwnerPeriod
+    due_soon_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    sign_due_soon_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    overdue_flagged_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    reminder_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
 
     ticket: Mapped[Ticket] = relationship(back_populates="tasks")
     unit: Mapped[Unit] = relationship(foreign_keys=[unit_id], lazy="joined")
     assigner_unit: Mapped[Unit] = relationship(foreign_keys=[assigner_unit_id])
 
 
-class Application(Model):
+class InTicketScope:
+    """Rows that belong to a ticket are visible where their ticket is."""
+
+    @classmethod
+    def scope_clause(cls, scope):
+        """Rows of tickets in scope.  Correlated: the scope is checked for the rows the rest of
+        the query selects (my unit's few applications), not computed for every ticket first."""
+        if scope.all:
+            return true()
+        return exists().where(Ticket.id == cls.ticket_id, Ticket.scope_clause(scope))
+
+
+class Application(InTicketScope, Model):
     """申请: escalation, completion, extension or return, reviewed in 审核中心."""
 
     __tablename__ = "application"
@@ -224,15 +259,8 @@ class Application(Model):
     applicant: Mapped[Optional[AppUser]] = relationship(foreign_keys=[applicant_id])
     reviewer: Mapped[Optional[AppUser]] = relationship(foreign_keys=[reviewer_id])
 
-    @classmethod
-    def scope_clause(cls, scope):
-        """Applications of tickets in scope."""
-        if scope.all:
-            return true()
-        return cls.ticket_id.in_(select(Ticket.id).where(Ticket.scope_clause(scope)))
 
-
-class Supervision(Model):
+class Supervision(InTicketScope, Model):
     """督办: a county or city unit urges the holder of a task."""
 
     __tablename__ = "supervision"
@@ -262,13 +290,6 @@ class Supervision(Model):
     ticket: Mapped[Ticket] = relationship(back_populates="supervisions")
     supervisor_unit: Mapped[Unit] = relationship(foreign_keys=[supervisor_unit_id])
     target_unit: Mapped[Unit] = relationship(foreign_keys=[target_unit_id])
-
-    @classmethod
-    def scope_clause(cls, scope):
-        """Supervisions of tickets in scope."""
-        if scope.all:
-            return true()
-        return cls.ticket_id.in_(select(Ticket.id).where(Ticket.scope_clause(scope)))
 
 
 class Feedback(Model):
@@ -337,12 +358,13 @@ class TimelineEntry(Model):
         return line if not self.detail or self.detail == "—" else f"{line} {self.detail}"
 
 
-class OutboundMessage(Model):
+class OutboundMessage(InTicketScope, Model):
     """A message to another platform (12345), stored in the action's transaction; an
-    integration job delivers it."""
+    integration job delivers it (``app.integration.outbound``)."""
 
     __tablename__ = "outbound_message"
-    __table_args__ = (Index("ix_outbound_status", "status", "id"),)
+    __table_args__ = (Index("ix_outbound_status", "status", "id"),
+                      Index("ix_outbound_next_attempt", "next_attempt_at"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     target: Mapped[str] = mapped_column(String(20), nullable=False, default="12345")
@@ -354,3 +376,13 @@ class OutboundMessage(Model):
     last_error: Mapped[Optional[str]] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=now)
     sent_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    # when the delivery job may try next; NULL once sent or given up (失败 then needs 重新发送)
+    next_attempt_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime, default=now)
+
+    @property
+    def title(self):
+        """The pushed ticket's title, as sent."""
+        try:
+            return json.loads(self.payload).get("title") or ""
+        except (TypeError, ValueError, AttributeError):
+            return ""

@@ -8,8 +8,9 @@ def all_registries():
     """Every registry declaration, in menu order."""
     from app.registries.datacenter import DATACENTER_REGISTRIES
     from app.registries.party import PARTY_REGISTRIES
+    from app.registries.platform import PLATFORM_REGISTRIES
 
-    return list(PARTY_REGISTRIES) + list(DATACENTER_REGISTRIES)
+    return list(PARTY_REGISTRIES) + list(DATACENTER_REGISTRIES) + list(PLATFORM_REGISTRIES)
 
 
 def grant_default_permissions(registries):

@@ -18,9 +18,13 @@ from app.extensions import db
 from app.models.org import Unit
 from app.registries.crypto import blind_index, mask
 from app.registries.fields import Field
+from app.registries.substring import narrowing
 from app.security.scope import Scope, scope_clause, units_clause
 
 BATCH = 1000
+# a substring search on a large registry counts at most this many rows ("超过 N 条") and pages
+# through at most this many: beyond it every page would re-read most of the table
+COUNT_CAP = 5_000
 DEFAULT_IMPORT_LIMITS = {"max_rows": 200_000, "max_bytes": 100 * 1024 * 1024,
                          "max_uncompressed": 1024 * 1024 * 1024, "max_members": 2000, "max_ratio": 200}
 
@@ -51,6 +55,18 @@ class Registry:
     # extra base classes for the generated page and API (e.g. a feed's bulk endpoint)
     view_mixins: tuple = ()
     api_mixins: tuple = ()
+    # keys of search="like" fields served by a trigram index (large registries; the table's
+    # Alembic revision calls app.registries.substring.create_trigram_index with their columns)
+    substring_index: tuple = ()
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        by_key = {f.key: f for f in cls.fields}
+        for key in cls.substring_index:
+            f = by_key.get(key)
+            # masked columns must never be substring-searchable (CVE-2022-31177 class)
+            if f is None or f.search != "like" or f.sensitive:
+                raise TypeError(f"{cls.__name__}.substring_index: {key!r} is not a plain search=\"like\" field")
 
     # ------------------------------------------------------------------ declaration helpers
     @classmethod
@@ -92,6 +108,12 @@ class Registry:
     def check(self, values: dict) -> list[tuple[str, str]]:
         """Cross-field rules: a list of (field key, Chinese message)."""
         return []
+
+    def detail_links(self, item) -> list[tuple[str, str]]:
+        """(label, address) of records linked to ``item``, shown on its detail page: the 事件 a
+        record was made from or started (应急事件 by 转应急事件, 平台疑难 by its sign)."""
+        ticket_id = getattr(item, "ticket_id", None)
+        return [("关联事件", f"/work/ticket/{ticket_id}")] if ticket_id else []
 
     # ------------------------------------------------------------------ storage conversion
     def finish_values(self, values: dict) -> list[tuple[str, str]]:
@@ -164,6 +186,45 @@ class Registry:
 
     def count(self, stmt) -> int:
         return db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+
+    def substring_terms(self, args: dict) -> list[tuple[str, str]]:
+        """(column, term) of the search bar's substring terms on trigram-indexed fields."""
+        terms = []
+        for key in self.substring_index:
+            value = _arg(args, f"s_{key}")
+            if value is not None:
+                terms.append((self.field(key).column, value))
+        return terms
+
+    def list_page(self, scope: Scope, args: dict, page: int, page_size: int, order_column=None,
+                  direction="desc", options=()):
+        """One page of the list: (objects, total, exact, page, pages).
+
+        With a substring term on a large registry the count stops at ``COUNT_CAP`` (``exact`` is
+        then False: "超过 N 条") and so do the pages; both queries are narrowed by the trigram
+        index when it reads fewer rows than LIKE (``app.registries.substring``)."""
+        stmt = self.base_select(scope, args)
+        terms = self.substring_terms(args)
+        if terms:
+            counted = self.count(self._narrowed(stmt, terms, COUNT_CAP + 1).limit(COUNT_CAP + 1))
+            total, exact = min(counted, COUNT_CAP), counted <= COUNT_CAP
+        else:
+            total, exact = self.count(stmt), True
+        pages = max(1, -(-total // page_size))
+        page = min(max(1, page), pages)
+        offset = (page - 1) * page_size
+        if terms:
+            stmt = self._narrowed(stmt, terms, offset + page_size)
+        # ids first, rows after: sorting or skipping narrow (id, key) pairs instead of whole rows
+        ids = db.session.scalars(self.ordered(stmt.with_only_columns(self.model.id), order_column, direction)
+                                 .limit(page_size).offset(offset)).all()
+        by_id = {obj.id: obj for obj in db.session.scalars(
+            select(self.model).where(self.model.id.in_(ids)).options(*options)).all()} if ids else {}
+        return [by_id[i] for i in ids if i in by_id], total, exact, page, pages
+
+    def _narrowed(self, stmt, terms, rows_needed):
+        cond = narrowing(db.session, self.model, terms, rows_needed)
+        return stmt if cond is None else stmt.where(cond)
 
     def ordered(self, stmt, order_column=None, direction="desc"):
         f = self._fields_by_key().get(order_column) if order_column else None
@@ -256,7 +317,7 @@ class Registry:
     def import_file(self, path, scope: Scope, *, update_existing=False, all_or_nothing=False,
                     user=None, progress: Callable[[int, int], None] | None = None) -> ImportReport:
         """Validate and store an uploaded workbook; never stores a half-validated row."""
-        limits = dict(DEFAULT_IMPORT_LIMITS, **current_app.config.get("IMPORT_LIMITS", {}))
+        limits = import_limits()
         inspect_upload(path, max_bytes=limits["max_bytes"], max_uncompressed=limits["max_uncompressed"],
                        max_members=limits["max_members"], max_ratio=limits["max_ratio"])
         header, rows = open_rows(path, max_rows=limits["max_rows"])
@@ -419,6 +480,11 @@ class _Resolver:
             plan = {f.key: (f.column, "derived" if f.derived else f.kind, f.multi, f) for f in self.registry.fields}
             self.__dict__["_plan_cache"] = plan
         return plan
+
+
+def import_limits():
+    """The import limits: ``DEFAULT_IMPORT_LIMITS`` overridden by the ``IMPORT_LIMITS`` setting."""
+    return dict(DEFAULT_IMPORT_LIMITS, **current_app.config.get("IMPORT_LIMITS", {}))
 
 
 def _python_defaults(model):

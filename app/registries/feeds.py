@@ -160,12 +160,19 @@ class BulkUpsertMixin:
             500:
               $ref: '#/components/responses/500'
         """
+        return self.upsert_request()
+
+    def upsert_request(self, single_ok=False):
+        """Read the request's records (``single_ok``: one JSON object counts as a list of one),
+        upsert them and answer the report."""
         if (request.content_length or 0) > MAX_BODY_BYTES:
             return self.response(413, message=f"请求体过大（上限 {MAX_BODY_BYTES // 1024 // 1024} MB）")
         try:
             records = json.loads(request.get_data(cache=False) or b"null")
         except (ValueError, UnicodeDecodeError, RecursionError):
             return self.response_400(message="请求体不是合法的 JSON")
+        if single_ok and isinstance(records, dict):
+            records = [records]
         if not isinstance(records, list):
             return self.response_400(message="请求体应为记录数组（JSON 列表）")
         if not records:

@@ -4,6 +4,7 @@
 buttons 新增 修改 删除 导入 导出, pager 共 N 条), detail, add, edit, delete and bulk delete,
 template / import / export, and ``/api/v1/<name>/`` with the same permission names.
 """
+import hashlib
 import logging
 import os
 import re
@@ -17,6 +18,8 @@ from flask_appbuilder.security.decorators import has_access
 from sqlalchemy import inspect as sa_inspect, select
 from sqlalchemy.exc import StatementError
 from sqlalchemy.orm import selectinload
+from werkzeug.exceptions import RequestEntityTooLarge
+from wtforms import HiddenField
 
 from app.api.base import PortalModelRestApi
 from app.audit import record, record_now
@@ -25,9 +28,10 @@ from app.excel.columns import CellInvalid
 from app.extensions import appbuilder as _ab, db
 from app.jobs import submit
 from app.registries import jobs as _registry_jobs  # noqa: F401  (job handlers)
-from app.registries.base import Registry, RegistryError, unit_choices
+from app.registries.base import Registry, RegistryError, import_limits, unit_choices
 from app.registries.forms import form_field, form_validators
 from app.security.interface import ScopedSQLAInterface
+from app.security.limits import upload_limit_message
 from app.security.scope import current_scope, scope_clause, unit_in_scope
 from app.views.base import ScopedModelView
 
@@ -103,6 +107,20 @@ def apply_form_values(reg: Registry, item):
                 _refuse(reg, [(reg.business_key[0], "已存在")])
 
 
+ROW_VERSION = "row_version"
+STALE_MESSAGE = "数据已被他人修改，本次修改未保存，请刷新后重新修改"
+
+
+def row_version(item):
+    """Fingerprint of the stored row, carried by the edit form: any change of any column since
+    the form was opened (page, API, import) changes it, so a stale submission is refused."""
+    state = sa_inspect(item)
+    if state.persistent:
+        db.session.refresh(item)       # the database's values, not what this request loaded earlier
+    values = [repr(getattr(item, attr.key)) for attr in state.mapper.column_attrs]
+    return hashlib.sha256("\x1f".join(values).encode("utf-8")).hexdigest()[:32]
+
+
 def _relation_value(item, f):
     """The id a save will store for a unit/ref field: FAB's forms set the relationship (the id
     column still holds the old value on edit), the API sets the id column."""
@@ -152,24 +170,20 @@ class RegistryView(ScopedModelView):
         reg = self.registry
         scope = current_scope()
         args = request.args
-        try:
-            stmt = reg().base_select(scope, args)
-        except RegistryError as exc:
-            flash(exc.message, "danger")
-            stmt = reg().base_select(scope, {})
         page_size = _int(args.get("page_size"), 20)
         page_size = page_size if page_size in PAGE_SIZES else 20
-        total = reg().count(stmt)
-        pages = max(1, -(-total // page_size))
-        page = min(max(1, _int(args.get("page"), 1)), pages)
-        options = [selectinload(getattr(reg.model, f.key)) for f in reg.fields
-                   if f.kind in ("unit", "ref") and f.in_list]
-        ordered = reg().ordered(stmt, args.get("sort"), args.get("dir", "desc")).options(*options)
-        objs = db.session.scalars(ordered.limit(page_size).offset((page - 1) * page_size)).all()
+        # display_row reads every field, listed or not: load every relation up front (no N+1)
+        options = [selectinload(getattr(reg.model, f.key)) for f in reg.fields if f.kind in ("unit", "ref")]
+        listing = (_int(args.get("page"), 1), page_size, args.get("sort"), args.get("dir", "desc"), options)
+        try:
+            objs, total, exact, page, pages = reg().list_page(scope, args, *listing)
+        except RegistryError as exc:
+            flash(exc.message, "danger")
+            objs, total, exact, page, pages = reg().list_page(scope, {}, *listing)
         rows = [(obj.id, reg().display_row(obj)) for obj in objs]
         name = self.class_permission_name
         return self.render_template(
-            self.list_template, title=reg.title, reg=reg, rows=rows, total=total, page=page, pages=pages,
+            self.list_template, title=reg.title, reg=reg, rows=rows, total=total, exact=exact, page=page, pages=pages,
             page_size=page_size, page_sizes=PAGE_SIZES, args=args, view=self,
             unit_options=unit_choices(scope) if any(f.kind == "unit" for f in reg.search_fields()) else [],
             perms={p: _may(p, name) for p in ("can_add", "can_edit", "can_delete", "can_import",
@@ -203,7 +217,20 @@ class RegistryView(ScopedModelView):
 
     def _edit(self, pk):
         self._prepare_form()
+        if request.method == "POST":
+            item = self.datamodel.get(pk)
+            seen = request.form.get(ROW_VERSION)
+            # a form without the field (a script) is not checked, as the API's optional version
+            if item is not None and seen is not None and seen != row_version(item):
+                # the page was opened before someone else saved: keep their change, say so
+                flash(STALE_MESSAGE, "danger")
+                return None
         return super()._edit(pk)
+
+    def prefill_form(self, form, pk):
+        item = self.datamodel.get(pk)
+        if item is not None and ROW_VERSION in form:
+            form[ROW_VERSION].data = row_version(item)
 
     def _save(self, item):
         try:
@@ -300,7 +327,10 @@ def _flag(name):
 
 def _run_import(reg, api=False):
     """Handle one upload; returns (json body, status)."""
-    upload = request.files.get("file")
+    try:
+        upload = request.files.get("file")
+    except RequestEntityTooLarge:       # FAB's @safe would turn it into a 500
+        return {"message": upload_limit_message()}, 413
     if upload is None or not upload.filename:
         return {"message": "请选择要导入的文件"}, 400
     if not upload.filename.lower().endswith((".xls", ".xlsx")):
@@ -310,7 +340,8 @@ def _run_import(reg, api=False):
         upload.save(out)
     if os.path.getsize(path) > current_app.config.get("BACKGROUND_IMPORT_BYTES", 300 * 1024):
         try:
-            inspect_upload(path)          # refuse a bad file now, not minutes later
+            # refuse a bad or too large file now (the job's own limits), not minutes later
+            inspect_upload(path, **{k: v for k, v in import_limits().items() if k != "max_rows"})
         except ExcelError as exc:
             os.unlink(path)
             return {"message": exc.message}, getattr(exc, "http_status", 400)
@@ -462,10 +493,10 @@ def register_registry(appbuilder, reg):
         "registry": reg, "datamodel": ScopedSQLAInterface(reg.model), "class_permission_name": name,
         "base_permissions": perms, "list_title": reg.title, "show_title": reg.title,
         "add_title": f"新增{reg.title}", "edit_title": f"修改{reg.title}",
-        "list_columns": list_cols, "add_columns": form_cols, "edit_columns": form_cols,
+        "list_columns": list_cols, "add_columns": form_cols, "edit_columns": form_cols + [ROW_VERSION],
         "show_columns": [_column_name(f) for f in reg.fields] + ["created_at", "updated_at"],
         "search_columns": [], "label_columns": labels, "add_form_extra_fields": extra,
-        "edit_form_extra_fields": extra, "validators_columns": validators,
+        "edit_form_extra_fields": dict(extra, **{ROW_VERSION: HiddenField()}), "validators_columns": validators,
         "add_form_query_rel_fields": rel_filter, "edit_form_query_rel_fields": rel_filter,
     })
     if "X" not in reg.ops:

@@ -1,14 +1,15 @@
 """The portal's FAB security manager: users carry a unit; security views speak Chinese."""
-from flask import flash, g, redirect
+from flask import flash, g, has_request_context, redirect, request
 from flask_appbuilder import action
 from flask_appbuilder.security.sqla.manager import SecurityManager
+from flask_appbuilder.security.sqla.models import Permission, PermissionView, ViewMenu, assoc_permissionview_role
 from flask_appbuilder.security.views import UserDBModelView
 from flask_babel import lazy_gettext as _l
 from wtforms.validators import ValidationError
 
 from app.models.org import AppUser
 from app.security.views import (PortalAuthDBView, PortalResetMyPasswordView, PortalResetPasswordView,
-                                PortalSecurityApi)
+                                PortalSecurityApi, PortalUserApi)
 
 
 def _roles_required(form, field):
@@ -31,6 +32,10 @@ class PortalUserView(UserDBModelView):
                                    "active", "roles", "login_count"]}),
         (_l("审计信息"), {"fields": ["last_login", "fail_login_count", "created_on", "created_by",
                                    "changed_on", "changed_by"], "expanded": False}),
+    ]
+    # 个人信息 (/users/userinfo/): FAB's default lists last_name, which show_columns lacks (a 500)
+    user_show_fieldsets = [
+        (_l("用户信息"), {"fields": ["username", "first_name", "unit", "phone", "email", "roles", "login_count"]}),
     ]
     validators_columns = {"roles": [_roles_required]}
     label_columns = dict(UserDBModelView.label_columns, first_name=_l("姓名"), unit=_l("所属单位"),
@@ -62,6 +67,7 @@ class PortalSecurityManager(SecurityManager):
     resetmypasswordview = PortalResetMyPasswordView
     resetpasswordview = PortalResetPasswordView
     security_api = PortalSecurityApi
+    user_api = PortalUserApi
 
     def auth_user_db(self, username, password):
         """Log-in with lockout and login log (page and ``/api/v1/security/login``)."""
@@ -81,6 +87,44 @@ class PortalSecurityManager(SecurityManager):
         from app.security.sessions import on_logout
 
         on_logout(user)
+
+    def _has_view_access(self, user, permission_name, view_name):
+        """FAB asks the database once per check, and the menu alone checks about fifty items
+        per page: load the (permission, view) pairs of the user's roles once per request."""
+        if not has_request_context():
+            return super()._has_view_access(user, permission_name, view_name)
+        roles = self.get_user_roles(user)
+        if any(role.name in self.builtin_roles and self._has_access_builtin_roles(role, permission_name, view_name)
+               for role in roles):
+            return True
+        # kept on the request, not on g: a test's app context outlives its requests
+        req = request._get_current_object()
+        key = (getattr(user, "id", None), tuple(sorted(role.id for role in roles)))
+        cached = getattr(req, "_portal_permissions", None)
+        if cached is None or cached[0] != key:
+            role_ids = [role.id for role in roles if role.name not in self.builtin_roles]
+            pairs = set()
+            if role_ids:
+                link = assoc_permissionview_role.c
+                pairs = set(self.session.query(Permission.name, ViewMenu.name).select_from(PermissionView)
+                            .join(Permission, Permission.id == PermissionView.permission_id)
+                            .join(ViewMenu, ViewMenu.id == PermissionView.view_menu_id)
+                            .join(assoc_permissionview_role, link.permission_view_id == PermissionView.id)
+                            .filter(link.role_id.in_(role_ids)).all())
+            cached = req._portal_permissions = (key, pairs)
+        return (permission_name, view_name) in cached[1]
+
+    def is_item_public(self, permission_name, view_name):
+        """FAB asks this before every API call (a query for the Public role each time): answer
+        from the Public role's permissions, loaded once per request."""
+        if not has_request_context():
+            return super().is_item_public(permission_name, view_name)
+        req = request._get_current_object()
+        pairs = getattr(req, "_portal_public_permissions", None)
+        if pairs is None:
+            pairs = req._portal_public_permissions = {
+                (pv.permission.name, pv.view_menu.name) for pv in self.get_public_permissions() or []}
+        return (permission_name, view_name) in pairs
 
     def ensure_builtin_roles(self):
         """Create FAB's Admin and Public roles (FAB_CREATE_DB is off: schema comes from migrations)."""

@@ -303,5 +303,10 @@ def init_security(app):
 
     app.config["FAB_PASSWORD_COMPLEXITY_ENABLED"] = True
     app.config.setdefault("FAB_PASSWORD_COMPLEXITY_VALIDATOR", validate_password_complexity)
+    from app.security.audit_log import install_append_only_guard
+    from app.security.limits import init_limits
+
     init_headers(app)
     init_sessions(app, appbuilder)
+    init_limits(app)
+    install_append_only_guard()

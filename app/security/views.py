@@ -1,5 +1,7 @@
 """Security pages: log-in (lockout message), change own password (asks for the current one),
 administrator's password reset, 登录日志 (read-only) and 在线用户 (forced log-out)."""
+import inspect
+
 from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import action
 from flask_appbuilder.api import safe
@@ -10,6 +12,8 @@ from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.api import SecurityApi
+from flask_appbuilder.security.decorators import permission_name, protect
+from flask_appbuilder.security.sqla.apis import UserApi
 from flask_appbuilder.security.schemas import login_post
 from flask_appbuilder.security.views import AuthDBView, ResetMyPasswordView, ResetPasswordView
 from flask_appbuilder.validators import PasswordComplexityValidator
@@ -22,11 +26,13 @@ from werkzeug.security import check_password_hash
 from wtforms import PasswordField
 from wtforms.validators import DataRequired, EqualTo, ValidationError
 
+from app.api.base import safe_response_422
 from app.audit import record
 from app.extensions import db
 from app.models.audit import OperationLog
 from app.models.base import now
 from app.models.security import OnlineSession
+from app.security.audit_log import LogExportMixin
 from app.security.lockout import LOGIN_FAILED_MESSAGE
 from app.security.passwords import change_reason, is_reused, password_state, reuse_message
 from app.security.roles import SYS_ADMIN, extend_role_permissions
@@ -43,6 +49,17 @@ class PortalAuthDBView(AuthDBView):
 
     invalid_login_message = LOGIN_FAILED_MESSAGE
     title = _l("登录")
+    login_template = "security/login_db.html"      # FAB's form plus the public 居民吹哨 link
+
+    @expose("/logout/", methods=["GET", "POST"])
+    def logout(self):
+        """退出: only a POST (with the CSRF token) ends the session.  A GET, which any other
+        site could trigger with a link or an image, shows a confirmation form instead."""
+        if request.method == "POST":
+            return super().logout()
+        if not (current_user and current_user.is_authenticated):
+            return redirect(self.appbuilder.get_url_for_index)
+        return self.render_template("security/logout.html", title=_l("退出登录"), appbuilder=self.appbuilder)
 
 
 class PortalSecurityApi(SecurityApi):
@@ -121,6 +138,68 @@ class PortalSecurityApi(SecurityApi):
         if payload.get("refresh"):
             resp[API_SECURITY_REFRESH_TOKEN_KEY] = create_refresh_token(identity=str(user.id))
         return self.response(200, **resp)
+
+
+# --- users REST API --------------------------------------------------------------------------
+
+class PortalUserApi(UserApi):
+    """``/api/v1/security/users``: FAB's user API with the password history, a 404 for an unknown
+    user (FAB: 500) and no database text in its error answers."""
+
+    @expose("/<pk>", methods=("PUT",))
+    @protect()
+    @safe
+    @permission_name("put")
+    def put(self, pk):
+        """Edit user (a new password must not be one of the last five)
+        ---
+        put:
+          parameters:
+          - in: path
+            schema:
+              type: integer
+            name: pk
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema:
+                  $ref: '#/components/schemas/{{self.__class__.__name__}}.put'
+          responses:
+            200:
+              description: Item changed
+            400:
+              $ref: '#/components/responses/400'
+            401:
+              $ref: '#/components/responses/401'
+            404:
+              $ref: '#/components/responses/404'
+        """
+        uid = _int(pk)
+        user = db.session.get(current_app_user_model(), uid) if uid is not None and 0 < uid < 2 ** 31 else None
+        if user is None:
+            return self.response(404, message="用户不存在")
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            return self.response_400(message="请求内容必须是 JSON 对象")
+        password = body.get("password")
+        if isinstance(password, str) and password and is_reused(user, password):
+            return self.response(400, message=reuse_message(), errors={"password": [reuse_message()]})
+        # FAB's body of the endpoint, without its decorators (already applied above)
+        response = inspect.unwrap(UserApi.put)(self, pk)
+        if response.status_code == 200:
+            actor = self.appbuilder.sm.current_user
+            state = password_state(user.id)
+            if password and state is not None and actor is not None and actor.id != user.id:
+                state.must_change_password = True     # set by an administrator: changed at next log-in
+            record("security", "修改用户", target=user.username, user=actor,
+                   detail={k: v for k, v in body.items() if k != "password"} | (
+                       {"密码": "已重置"} if password else {}))
+            db.session.commit()
+        return response
+
+    def response_422(self, message=None):
+        return safe_response_422(self, message)
 
 
 # --- passwords -------------------------------------------------------------------------------
@@ -248,12 +327,12 @@ class PortalResetPasswordView(ResetPasswordView):
 
 # --- 登录日志 ---------------------------------------------------------------------------------
 
-class LoginLogView(PortalModelView):
-    """登录日志: log-ins, failed log-ins, locks, log-outs; read-only."""
+class LoginLogView(LogExportMixin, PortalModelView):
+    """登录日志: log-ins, failed log-ins, locks, log-outs; search, detail, export; read-only."""
 
     datamodel = SQLAInterface(OperationLog)
     class_permission_name = "LoginLog"
-    base_permissions = ["can_list", "can_show"]
+    base_permissions = ["can_list", "can_show", "can_export"]
     base_filters = [["category", FilterEqual, "login"]]
     list_title = show_title = _l("登录日志")
     list_columns = ["at", "username", "ip", "action", "target", "result"]

@@ -1,4 +1,5 @@
 """Dictionary look-ups for forms, filters, templates and exports, and the in-use guard."""
+from flask import has_request_context, request
 from sqlalchemy import func, select
 
 from app.extensions import db
@@ -50,12 +51,25 @@ def register_usage(type_code, model, column):
 
 
 def choices(type_code, enabled_only=True):
-    """Ordered ``(value, label)`` pairs of a dictionary."""
+    """Ordered ``(value, label)`` pairs of a dictionary.
+
+    Remembered for the rest of the request: a list shows labels for every row and enum
+    column, which would otherwise be one query per cell.  Kept on the request object (not on
+    ``g``, which a test's app context carries across requests), so an edit shows next request."""
+    memo = None
+    if has_request_context():
+        req = request._get_current_object()
+        memo = req.__dict__.setdefault("_portal_dictionary_choices", {})
+        if (type_code, enabled_only) in memo:
+            return list(memo[(type_code, enabled_only)])
     stmt = (select(DictItem.value, DictItem.label).join(DictType)
             .where(DictType.code == type_code).order_by(DictItem.sort_order, DictItem.id))
     if enabled_only:
         stmt = stmt.where(DictItem.enabled.is_(True))
-    return [(v, label) for v, label in db.session.execute(stmt)]
+    pairs = [(v, label) for v, label in db.session.execute(stmt)]
+    if memo is not None:
+        memo[(type_code, enabled_only)] = pairs
+    return list(pairs)
 
 
 def usage_count(item: DictItem) -> int:

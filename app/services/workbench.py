@@ -2,37 +2,36 @@
 for county and city users, the charts of their territory."""
 import datetime as dt
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import func, select, union_all
 
 from app.extensions import db
 from app.models.base import now
 from app.models.org import Unit, UnitKind
 from app.models.ticket import Application, OwnerPeriod, Supervision, Task, Ticket
 from app.security.scope import Scope
+from app.services.deadlines import due_soon_clause, overdue_clause
 
 LIVE = ("pending_sign", "open")
 
 
-def holding_due(unit_id, lower=None, upper=None):
-    """Tickets where ``unit_id`` holds a live period or task whose deadline lies in [lower, upper]."""
-    def cond(model):
-        parts = [model.ticket_id == Ticket.id, model.unit_id == unit_id, model.status.in_(LIVE),
-                 model.deadline.is_not(None)]
-        if lower is not None:
-            parts.append(model.deadline >= lower)
-        if upper is not None:
-            parts.append(model.deadline <= upper)
-        return exists().where(*parts)
-    return or_(cond(OwnerPeriod), cond(Task))
+def holding(unit_id, clause):
+    """Tickets where ``unit_id`` holds a period or task matching ``clause(model)``."""
+    def ids(model):
+        return select(model.ticket_id).where(model.unit_id == unit_id, clause(model))
+    # uncorrelated: my unit's rows come from the (unit, status, …) indexes once, not per ticket
+    return Ticket.id.in_(union_all(ids(OwnerPeriod), ids(Task)))
 
 
 def overdue_condition(unit_id):
-    return holding_due(unit_id, upper=now() - dt.timedelta(seconds=1))
+    """已超期: my live period or task shows a red light (past its deadline, or unsigned past the sign limit)."""
+    at = now()
+    return holding(unit_id, lambda model: overdue_clause(model, at))
 
 
 def due_soon_condition(unit_id):
+    """即将超期: my live period or task shows a yellow light (80 % of its working-time limit used)."""
     at = now()
-    return holding_due(unit_id, lower=at, upper=at + dt.timedelta(hours=24))
+    return holding(unit_id, lambda model: due_soon_clause(model, at))
 
 
 def counters(user, scope: Scope):
@@ -55,7 +54,17 @@ def counters(user, scope: Scope):
         ("已超期", count_board("overdue"), "/work/board/overdue", "danger"),
         ("待审核", pending_reviews, "/work/applications/all/review", "success"),
         ("督办我的", supervised, "/work/supervisions/me?open=1", "default"),
-    ]
+    ] + resident_whistle_tiles(user)
+
+
+def resident_whistle_tiles(user):
+    """居民吹哨 待核实, for users who may open 我的-居民吹哨记录: the count of its filtered list."""
+    from app.extensions import appbuilder
+    from app.workflow.resident import count, filtered
+
+    if not appbuilder.sm.has_access("can_list", "ResidentWhistle"):
+        return []
+    return [("居民吹哨 待核实", count(filtered(user, "pending")), "/work/resident-whistles/?status=pending", "warning")]
 
 
 def charts(user, scope: Scope, days=30):

@@ -38,6 +38,21 @@ class PortalModelView(ModelView):
         # FAB's download view serves any file of UPLOAD_FOLDER by name: never expose it.
         abort(404)
 
+    @expose("/action/<string:name>/<pk>", methods=["GET", "POST"])
+    def action(self, name, pk):
+        # FAB runs actions on GET (no CSRF token) and fails with a 500 on an unknown name
+        if request.method == "GET":
+            abort(405)
+        if name not in self.actions or not self.actions[name].single:
+            abort(404)          # a bulk-only action gets one row here, not the list it expects
+        return super().action(name, pk)
+
+    @expose("/action_post", methods=["POST"])
+    def action_post(self):
+        if request.form.get("action", "") not in self.actions:
+            abort(404)
+        return super().action_post()
+
 
 class ScopedModelView(PortalModelView):
     """A ModelView over a scoped model (datamodel must be a ``ScopedSQLAInterface``).
@@ -50,7 +65,7 @@ class ScopedModelView(PortalModelView):
     def action(self, name, pk):
         if request.method == "GET":
             abort(405)
-        if name not in self.actions:
+        if name not in self.actions or not self.actions[name].single:
             abort(404)
         pk = self._deserialize_pk_if_composite(pk)
         permission_name = self.get_action_permission_name(name)

@@ -18,6 +18,16 @@ from app.views.system import (DictItemView, DictTypeView, EventCategoryView, Not
 SYSTEM = "系统管理"
 
 
+def register_deadline_pages(appbuilder):
+    """工作日历 and 办理时限 (issue #9), edited by the 系统管理员."""
+    from app.security.roles import SYS_ADMIN, extend_role_permissions
+    from app.views.system import CalendarDayView, TimeLimitView
+
+    appbuilder.add_view(CalendarDayView, "工作日历", label=_l("工作日历"), icon="fa-calendar", category=SYSTEM)
+    appbuilder.add_view(TimeLimitView, "办理时限", label=_l("办理时限"), icon="fa-clock-o", category=SYSTEM)
+    extend_role_permissions(SYS_ADMIN, [(r".*", r"(CalendarDay|TimeLimit)"), (r"menu_access", r"(工作日历|办理时限)")])
+
+
 def register_views(appbuilder):
     """Add all views, menus and APIs to ``appbuilder``."""
     appbuilder.add_view(NoticeView, "通知公告", label=_l("通知公告"), icon="fa-bullhorn",
@@ -29,8 +39,11 @@ def register_views(appbuilder):
     appbuilder.add_view_no_menu(DictItemView)
     appbuilder.add_view(EventCategoryView, "事件类型", label=_l("事件类型"), icon="fa-tags", category=SYSTEM)
     appbuilder.add_view(OperationLogView, "操作日志", label=_l("操作日志"), icon="fa-history", category=SYSTEM)
+    register_deadline_pages(appbuilder)
     from app.security.views import register_security_views  # 登录日志, 在线用户 (issue #8)
     register_security_views(appbuilder)
+    from app.views.outbound import register_outbound_pages  # 推送记录 (issue #3)
+    register_outbound_pages(appbuilder)
     appbuilder.add_view(JobView, "我的任务", label=_l("我的任务"), icon="fa-tasks", category="工作台")
     register_ticket_pages(appbuilder)
     appbuilder.add_api(UnitApi)
@@ -49,3 +62,8 @@ def register_views(appbuilder):
     appbuilder.add_api(ApplicationApi)
     appbuilder.add_api(SupervisionApi)
     appbuilder.add_api(AttachmentApi)
+    # 居民吹哨 (issue #3): public form, 我的-居民吹哨记录 and its API
+    from app.api.resident import ResidentWhistleApi
+    from app.views.resident import register_resident_pages
+    register_resident_pages(appbuilder)
+    appbuilder.add_api(ResidentWhistleApi)

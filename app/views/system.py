@@ -1,6 +1,7 @@
-"""系统管理: units, dictionaries, 事件类型, role data scope, operation log, notices."""
+"""系统管理: units, dictionaries, 事件类型, role data scope, operation log, notices, 工作日历, 办理时限."""
 from flask import flash, g, redirect
 from flask_appbuilder import action
+from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectField
@@ -8,10 +9,13 @@ from wtforms.validators import DataRequired
 
 from app.extensions import db
 from app.models.audit import OperationLog
+from app.models.deadline import DAY_KIND_LABELS, LIMIT_UNIT_LABELS, STEP_LABELS, CalendarDay, TimeLimit
 from app.models.dictionary import DictItem, DictType, EventCategory
 from app.models.notice import Notice
 from app.models.org import SCOPE_MODE_LABELS, UNIT_KIND_LABELS, RoleDataScope, Unit
+from app.security.audit_log import LogExportMixin
 from app.security.interface import ScopedSQLAInterface
+from app.services.deadlines import validate_calendar_day, validate_time_limit
 from app.services.dictionaries import usage_count
 from app.services.units import UnitError, validate_unit
 from app.views.base import PortalModelView, ScopedModelView
@@ -140,12 +144,12 @@ class RoleDataScopeView(PortalModelView):
     }
 
 
-class OperationLogView(PortalModelView):
-    """操作日志: read-only for everyone."""
+class OperationLogView(LogExportMixin, PortalModelView):
+    """操作日志: search, detail and export for administrators; read-only for everyone."""
 
     datamodel = SQLAInterface(OperationLog)
     class_permission_name = "OperationLog"
-    base_permissions = ["can_list", "can_show"]
+    base_permissions = ["can_list", "can_show", "can_export"]
     list_title = show_title = _l("操作日志")
     list_columns = ["at", "username", "ip", "category", "action", "target", "result"]
     search_columns = ["at", "username", "ip", "category", "action", "target", "result"]
@@ -183,3 +187,69 @@ class NoticeView(ScopedModelView):
         db.session.commit()
         flash(f"已删除 {len(items)} 条数据", "success")
         return redirect(self.get_redirect())
+
+
+def _refusing(validate):
+    """A pre_add/pre_update hook running ``validate(item)``; a refused form leaves nothing in the session."""
+    def check(self, item):
+        try:
+            validate(item)
+        except ValueError:
+            db.session.rollback()
+            raise
+    return check
+
+
+class CalendarDayView(PortalModelView):
+    """工作日历: the dates that depart from the weekly rule (节假日, 调休上班日)."""
+
+    datamodel = SQLAInterface(CalendarDay)
+    class_permission_name = "CalendarDay"
+    list_title = show_title = _l("工作日历")
+    add_title, edit_title = _l("新增日历日期"), _l("修改日历日期")
+    list_columns = ["day", "weekday_label", "kind_label", "name", "remark"]
+    search_columns = ["day", "kind", "name"]
+    add_columns = edit_columns = ["day", "kind", "name", "remark"]
+    show_columns = ["day", "weekday_label", "kind_label", "name", "remark", "created_at", "updated_at"]
+    order_columns = ["day", "name"]
+    base_order = ("day", "asc")
+    label_columns = dict(AUDIT_LABELS, day=_l("日期"), weekday_label=_l("星期"), kind=_l("日期类型"),
+                         kind_label=_l("日期类型"), name=_l("节日名称"), remark=_l("备注"))
+    description_columns = {"kind": _l("周一至周五默认上班、周六周日默认休息；只需登记法定节假日和调休上班日")}
+    add_form_extra_fields = edit_form_extra_fields = {
+        "kind": SelectField(_l("日期类型"), choices=list(DAY_KIND_LABELS.items()), validators=[DataRequired()]),
+    }
+
+    pre_add = pre_update = _refusing(validate_calendar_day)
+
+
+class TimeLimitView(PortalModelView):
+    """办理时限: limits per 事件类型 × 紧急程度 × 环节 (签收, 办理) in working days or hours."""
+
+    datamodel = SQLAInterface(TimeLimit)
+    class_permission_name = "TimeLimit"
+    list_title = show_title = _l("办理时限")
+    add_title, edit_title = _l("新增办理时限"), _l("修改办理时限")
+    list_columns = ["category_label", "urgency", "step_label", "limit_label", "remark"]
+    search_columns = ["category", "urgency", "step"]
+    add_columns = edit_columns = ["category", "urgency", "step", "amount", "unit", "remark"]
+    show_columns = ["category_label", "urgency", "step_label", "limit_label", "remark", "created_at", "updated_at"]
+    order_columns = ["urgency", "step"]
+    base_order = ("category_id", "asc")
+    label_columns = dict(AUDIT_LABELS, category=_l("事件类型"), category_label=_l("事件类型"), urgency=_l("紧急程度"),
+                         step=_l("环节"), step_label=_l("环节"), amount=_l("时限"), unit=_l("时限单位"),
+                         limit_label=_l("时限"), remark=_l("备注"))
+    description_columns = {"category": _l("不选为全部事件类型的默认时限；选中的类型及其下级类型优先使用本条")}
+    add_form_query_rel_fields = edit_form_query_rel_fields = {"category": [["enabled", FilterEqual, True]]}
+    add_form_extra_fields = edit_form_extra_fields = {
+        "urgency": SelectField(_l("紧急程度"), choices=[(u, u) for u in ("一般", "紧急", "重大")],
+                               validators=[DataRequired()]),
+        "step": SelectField(_l("环节"), choices=list(STEP_LABELS.items()), validators=[DataRequired()]),
+        "unit": SelectField(_l("时限单位"), choices=list(LIMIT_UNIT_LABELS.items()), validators=[DataRequired()]),
+    }
+
+    pre_add = pre_update = _refusing(validate_time_limit)
+
+    def pre_delete(self, item):
+        if item.category_id is None:
+            raise ValueError("全部事件类型的默认时限不能删除，只能修改")

@@ -53,3 +53,29 @@ def seed_demo_tickets(units, users):
     s.open_ledger(users["weidu_handler"], gas.id, days=3, unit_type="department",
                   lead_unit_id=units["魏都区住房和城乡建设局"].id, lead_task="立即关闭阀门并抢修", co_unit_ids=[])
     s.assign(users["weidu_handler"], gas.id)
+
+
+@register_demo_seeder
+def seed_demo_whistle(units, users):
+    """街乡吹哨 and 领导批示 to click through: a street-light fault held by 西大街街道 (signed, open)
+    that has called 金地社区 (checked in) and the district's 住建局 (not yet); a city instruction
+    assigned to 魏都区."""
+    from app.workflow import services as s
+
+    lights = s.report(users["cs471_member"], **_body(
+        "东篱路北侧路灯不亮", "东篱路（兴业路至文峰西路段）北侧约4盏路灯连续两晚不亮，存在安全隐患。", "东篱路北侧",
+        "服务类 / 民生诉求类 / 城乡建设类"))
+    for applicant, reviewer, signer in (("cs471_member", "cs471_leader", "jindi_handler"),
+                                        ("jindi_handler", "jindi_head", "xidajie_handler")):
+        s.escalate(users[applicant], lights.id, target="upper", reason="超过自身管理请求上级处理")
+        pending = [a for a in lights.applications if a.status == "pending"][0]
+        s.review_escalation(users[reviewer], lights.id, application_id=pending.id, approve=True, opinion="同意")
+        s.sign(users[signer], lights.id)
+    s.whistle(users["xidajie_handler"], lights.id, title=lights.title, description=lights.description,
+              address=lights.address, urgency="一般", multi_dept=True, response_hours=24,
+              unit_ids=[units["金地社区"].id, units["魏都区住房和城乡建设局"].id])
+    s.whistle_checkin(users["jindi_handler"], lights.id)
+    s.leader_instruction(users["city_handler"], **_body(
+        "高风险地区返回人员排查", "请各单位排查近期自高风险地区返回的人员", "魏都区", "管理类 / 风险隐患类 / 安全生产类",
+        party=("姜红晓", "18839926611")), days=4, unit_type="jurisdiction", lead_unit_id=units["魏都区"].id,
+        lead_task="排查辖区内返回人员并登记", co_unit_ids=[])

@@ -20,10 +20,21 @@ def reporter_before_escalation(ctx, ticket):
         raise Conflict("该事件已提级上报，不能修改或删除")
 
 
+def _open_whistles(ctx):
+    return [w for w in ctx.ticket.whistles if w.unit_id == ctx.unit_id and w.status == "open"]
+
+
+def no_open_whistle(ctx):
+    """The township ends its 街乡吹哨 (吹哨办结) before it finishes, hands on or applies."""
+    if _open_whistles(ctx):
+        raise Conflict("街乡吹哨尚未办结，请先吹哨办结")
+
+
 def nothing_open_below(ctx, subject):
     """Nothing the holder assigned is still open, and no application of its own is pending."""
     if ctx.active_children(subject):
         raise Conflict("该事件还有未办结的交办任务")
+    no_open_whistle(ctx)
     if _is_period(subject):
         if ctx.pending_applications("escalation", period=subject):
             raise Conflict("该事件的提级上报正在审核中")
@@ -95,6 +106,7 @@ def can_apply_extension(ctx, subject):
 def _no_pending_close(ctx, task):
     if ctx.active_children(task):
         raise Conflict("该任务还有未办结的交办任务")
+    no_open_whistle(ctx)
     if ctx.pending_applications("completion", task=task) or ctx.pending_applications("return", task=task):
         raise Conflict("该任务已有待审核的办结或退回申请")
 
@@ -115,3 +127,24 @@ def has_open_assignment(ctx, position):
 def no_pending_application_of_mine(ctx, subject):
     """A transfer hands over the whole position: nothing may hang below it."""
     nothing_open_below(ctx, subject)
+
+
+def can_whistle(ctx, position):
+    """One open 街乡吹哨 per township and ticket at a time."""
+    if _open_whistles(ctx):
+        raise Conflict("已发起街乡吹哨，请先吹哨办结再发起新的吹哨")
+
+
+def whistle_open(ctx, checkin):
+    if checkin.whistle.status != "open":
+        raise Conflict("该街乡吹哨已办结，不能再报到或反馈")
+
+
+def can_one_click_up(ctx, period):
+    """一键直报: only a 一键上报 incident, with nothing pending or still assigned below the county."""
+    if ctx.ticket.source != "突发事件":
+        raise Conflict("只有一键上报的突发事件可以一键直报，其他事件请提级上报")
+    if ctx.pending_applications("escalation", period=period):
+        raise Conflict("该事件的提级上报正在审核中")
+    if ctx.active_children(period):
+        raise Conflict("该事件还有未办结的交办任务，不能一键直报")

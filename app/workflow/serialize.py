@@ -1,6 +1,8 @@
 """Tickets, applications and supervisions as plain dicts (api.md "GET /api/v1/tickets/{id}")."""
 from app.workflow.services import allowed_actions, fmt
-from app.workflow.status import machine_status, overdue, status_words, ticket_deadline
+from app.workflow.intake import emergency_event_of
+from app.services.deadlines import load_calendar, row_light
+from app.workflow.status import machine_status, overdue, status_words, ticket_deadline, ticket_light
 from app.workflow.table import ACTIONS
 
 APP_STATUS_LABELS = {
@@ -54,10 +56,58 @@ def supervision_dict(sup):
     }
 
 
+def checkin_dict(checkin):
+    """One unit called by a 街乡吹哨: its 报到 (time, 超时) and its 反馈."""
+    return {
+        "id": checkin.id, "whistle_id": checkin.whistle_id, "ticket_id": checkin.ticket_id,
+        "unit_id": checkin.unit_id, "unit": checkin.unit.name, "status": checkin.status,
+        "checked_in_at": fmt(checkin.checked_in_at) if checkin.checked_in_at else None,
+        "checked_in_by": checkin.checked_in_by.display_name if checkin.checked_in_by else None,
+        "late": checkin.late, "missed": checkin.missed,
+        "feedbacks": [{"id": f.id, "content": f.content, "at": fmt(f.at), "attachment_ids": list(f.attachment_ids or [])}
+                      for f in checkin.feedbacks],
+    }
+
+
+def whistle_dict(call):
+    return {
+        "id": call.id, "ticket_id": call.ticket_id, "unit_id": call.unit_id, "unit": call.unit.name,
+        "title": call.title, "description": call.description, "address": call.address,
+        "longitude": call.longitude, "latitude": call.latitude, "urgency": call.urgency,
+        "multi_dept": call.multi_dept, "response_hours": call.response_hours, "status": call.status,
+        "status_label": "已办结" if call.status == "closed" else "吹哨中", "created_at": fmt(call.created_at),
+        "respond_by": fmt(call.respond_by), "closed_at": fmt(call.closed_at) if call.closed_at else None,
+        "checkins": [checkin_dict(c) for c in call.checkins],
+    }
+
+
+def _linked_event(ticket_id):
+    """The 应急事件 created when the ticket was signed as 转应急事件: {id, code} or None."""
+    linked = emergency_event_of(ticket_id)
+    return {"id": linked[0], "code": linked[1]} if linked else None
+
+
+def light_dict(light):
+    """A traffic light (``app.services.deadlines.row_light``) as JSON: color green/yellow/red, its
+    label (正常/即将超期/已超期), the remaining text, the step (sign/handle) and its deadline."""
+    if light is None:
+        return None
+    return {"color": light["color"], "label": light["label"], "text": light["text"], "step": light["step"],
+            "deadline": fmt(light["deadline"]), "reminders": light["reminders"]}
+
+
+def _limits(row, cal):
+    return {"sign_deadline": fmt(row.sign_deadline) if row.sign_deadline else None,
+            "reminder_count": row.reminder_count or 0,
+            "overdue_flagged_at": fmt(row.overdue_flagged_at) if row.overdue_flagged_at else None,
+            "light": light_dict(row_light(row, cal=cal))}
+
+
 def ticket_dict(ticket, user):
     """Everything a detail dialog shows, from ``user``'s point of view."""
     unit_id = getattr(user, "unit_id", None)
     deadline = ticket_deadline(ticket, unit_id)
+    cal = load_calendar()
     return {
         "id": ticket.id, "version": ticket.version, "title": ticket.title, "description": ticket.description,
         "address": ticket.address, "category_id": ticket.category_id,
@@ -71,20 +121,23 @@ def ticket_dict(ticket, user):
         "reporter_unit_id": ticket.reporter_unit_id, "reporter_phone": ticket.reporter_phone,
         "state": ticket.state, "status": machine_status(ticket, unit_id), "status_words": status_words(ticket, unit_id),
         "deadline": fmt(deadline) if deadline else None, "overdue": overdue(ticket, unit_id),
+        "light": light_dict(ticket_light(ticket, unit_id, cal=cal)),
         "pushed_12345": ticket.pushed_12345, "converted": ticket.converted,
+        "event_level": ticket.event_level, "occurred_at": fmt(ticket.occurred_at) if ticket.occurred_at else None,
+        "emergency_event": _linked_event(ticket.id),
         "finished_at": fmt(ticket.finished_at) if ticket.finished_at else None,
         "finish_result": ticket.finish_result, "finish_content": ticket.finish_content,
         "attachments": [{"id": a.id, "name": a.original_name, "size": a.size} for a in ticket.attachments],
         "periods": [{"id": p.id, "unit_id": p.unit_id, "unit": p.unit.name, "status": p.status,
-                     "deadline": fmt(p.deadline) if p.deadline else None,
+                     "deadline": fmt(p.deadline) if p.deadline else None, **_limits(p, cal),
                      "signed_at": fmt(p.signed_at) if p.signed_at else None} for p in ticket.periods],
         "tasks": [{"id": t.id, "unit_id": t.unit_id, "unit": t.unit.name, "role": t.role, "status": t.status,
-                   "text": t.text, "deadline": fmt(t.deadline) if t.deadline else None,
+                   "text": t.text, "deadline": fmt(t.deadline) if t.deadline else None, **_limits(t, cal),
                    "parent_task_id": t.parent_task_id, "assigner_unit_id": t.assigner_unit_id,
                    "signed_at": fmt(t.signed_at) if t.signed_at else None} for t in ticket.tasks],
         "applications": [{"id": a.id, "kind": a.kind, "status": a.status, "applicant_unit_id": a.applicant_unit_id,
                           "reviewer_unit_id": a.reviewer_unit_id, "opinion": a.opinion} for a in ticket.applications],
-        "whistles": [],
+        "whistles": [whistle_dict(w) for w in ticket.whistles],
         "supervisions": [supervision_dict(s) for s in ticket.supervisions],
         "feedbacks": [{"id": f.id, "task_id": f.task_id, "unit_id": f.unit_id, "content": f.content,
                        "at": fmt(f.at)} for f in ticket.feedbacks],

@@ -6,6 +6,7 @@ validates input (400), changes rows, appends exactly one timeline entry, writes 
 operation log and commits once; any error rolls everything back.  Pages and the API call
 these functions; ``allowed_actions`` runs the same checks without side effects.
 """
+import contextvars
 import datetime as dt
 import functools
 import json
@@ -22,11 +23,13 @@ from app.models.dictionary import EventCategory
 from app.models.org import Unit, UnitKind
 from app.models.ticket import (Application, Attachment, Callback, Feedback, Ledger, OutboundMessage, OwnerPeriod,
                                Supervision, Task, Ticket, TimelineEntry)
+from app.models.whistle import Whistle, WhistleCheckin, WhistleFeedback
 from app.security.scope import log_out_of_scope, scope_for
 from app.workflow.context import LEVEL_LABELS, Ctx
 from app.workflow.errors import STALE_MESSAGE, Conflict, Invalid, NotFound, WorkflowError
 from app.workflow.forms import Form, valid_key
-from app.workflow.status import default_deadline
+from app.models.deadline import HANDLE
+from app.services.deadlines import add_working_days, deadline_for
 from app.workflow.table import ACTIONS, TABLE, check, check_role
 
 URGENCIES = ("一般", "紧急", "重大")
@@ -42,10 +45,19 @@ def fmt(value):
 
 
 # --- the transaction frame --------------------------------------------------------------------
+_in_transaction = contextvars.ContextVar("workflow_transaction", default=False)
+
+
 def transactional(fn):
-    """One commit per action; roll back on any error; a lost optimistic race becomes 409."""
+    """One commit per action; roll back on any error; a lost optimistic race becomes 409.
+
+    A service called by another service (居民吹哨 提级上报 = report + escalate) joins the
+    caller's transaction: only the outermost one commits or rolls back."""
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
+        if _in_transaction.get():
+            return fn(*args, **kwargs)
+        token = _in_transaction.set(True)
         try:
             result = fn(*args, **kwargs)
             db.session.commit()
@@ -59,6 +71,8 @@ def transactional(fn):
         except BaseException:
             db.session.rollback()
             raise
+        finally:
+            _in_transaction.reset(token)
     return wrapper
 
 
@@ -142,8 +156,22 @@ TICKET_FIELDS = ("title", "description", "address", "category_id", "urgency", "p
                  "longitude", "latitude", "reporter_phone")
 
 
-def _ticket_form(actor, data, partial=False):
-    form = Form(data)
+def leaf_category(form, key="category_id", label="事件类型", required=True):
+    """The id of an enabled leaf 事件类型 read from ``form`` (None, with a form error, otherwise)."""
+    cat_id = form.integer(key, label, required=required)
+    if cat_id is None:
+        return None
+    cat = db.session.get(EventCategory, cat_id) if valid_key(cat_id) else None
+    if cat is None or not cat.enabled or cat.children:
+        form.error(key, f"{label}必须是启用的末级类型")
+        return None
+    return cat_id
+
+
+def _ticket_form(actor, data, partial=False, optional=(), form=None):
+    """Ticket fields of ``data`` (``optional``: keys not required even when not partial); ``form``
+    may carry the caller's own field errors so that all are reported at once."""
+    form = form or Form(data)
     req = not partial
     values = {}
 
@@ -154,17 +182,14 @@ def _ticket_form(actor, data, partial=False):
     put("title", form.text("title", "事件标题", required=req, max_len=200))
     put("description", form.text("description", "事件描述", required=req))
     put("address", form.text("address", "事件发生地址详述", required=req, max_len=300))
-    cat_id = form.integer("category_id", "事件类型", required=req)
+    cat_id = leaf_category(form, required=req)
     if cat_id is not None:
-        cat = db.session.get(EventCategory, cat_id) if valid_key(cat_id) else None
-        if cat is None or not cat.enabled or cat.children:
-            form.error("category_id", "事件类型必须是启用的末级类型")
-        else:
-            values["category_id"] = cat_id
+        values["category_id"] = cat_id
     urgency = form.choice("urgency", "紧急程度", URGENCIES, required=False, default=None if partial else "一般")
     put("urgency", urgency)
-    put("party_name", form.text("party_name", "事件当事人名称", required=req, max_len=100))
-    put("party_phone", form.phone("party_phone", "事件当事人联系电话", required=req))
+    put("party_name", form.text("party_name", "事件当事人名称", required=req and "party_name" not in optional,
+                                max_len=100))
+    put("party_phone", form.phone("party_phone", "事件当事人联系电话", required=req and "party_phone" not in optional))
     for key, label, lo, hi in (("longitude", "经度", -180, 180), ("latitude", "纬度", -90, 90)):
         value = form.number(key, label, lo, hi)
         if value is not None or key in form.data:
@@ -194,7 +219,7 @@ def report(actor, *, version=None, **input):
     ticket.attachments = attachments or []
     db.session.add(ticket)
     db.session.add(OwnerPeriod(ticket=ticket, unit_id=grid.id, via="report", status="open", started_at=at,
-                               signed_at=at, signed_by_id=actor.id, deadline=default_deadline(ticket.urgency, at)))
+                               signed_at=at, signed_by_id=actor.id, deadline=deadline_for(ticket, HANDLE, at)))
     db.session.flush()
     ctx.ticket = ticket
     _log(ctx, act, "新增", "—", {"title": ticket.title})
@@ -307,7 +332,7 @@ def review_escalation(actor, ticket_id, *, version=None, **input):
             if not ledger.assigned:
                 ledger.cancelled = True
         target = app.target_unit
-        deadline = default_deadline(ticket.urgency, at)
+        deadline = deadline_for(ticket, HANDLE, at)
         if app.target_type == "department":
             county = target.parent
             period = OwnerPeriod(ticket=ticket, unit_id=county.id, from_unit_id=old.unit_id, via="department",
@@ -338,10 +363,12 @@ def sign(actor, ticket_id, *, version=None, **input):
     form.done()
     at = now()
     subject.status, subject.signed_at, subject.signed_by_id = "open", at, actor.id
+    detail = "—"
     if convert:
         subject.convert = convert
         ctx.ticket.converted = convert
-    _log(ctx, act, CONVERT_LABELS.get(convert, "签收") if convert else "签收", "—", input)
+        detail = intake.convert_at_sign(ctx, subject, convert)
+    _log(ctx, act, CONVERT_LABELS.get(convert, "签收") if convert else "签收", detail, input)
     return ctx.ticket
 
 
@@ -391,16 +418,14 @@ def _child_unit(unit, kind):
     return unit is not None and unit.kind == kind and unit.enabled
 
 
-@transactional
-def open_ledger(actor, ticket_id, *, version=None, **input):
-    """建立台账: 期限天数, 单位类型, 主办单位 + 任务, 协办单位 (county and city)."""
-    act, ctx, position = _begin(actor, ticket_id, "open_ledger", version, _ids(input))
-    form = Form(input)
+def _ledger_fields(form, ctx):
+    """期限天数, 单位类型, 主办单位 + 主办单位任务, 协办单位 of a ledger, checked against the actor's unit
+    (errors gathered in ``form``)."""
     days = form.integer("days", "期限天数", minimum=1, maximum=365)
     unit_type = form.choice("unit_type", "单位类型", ("department", "jurisdiction"))
     lead_task = form.text("lead_task", "主办单位任务", required=False)
     wanted = _LEDGER_KINDS.get((ctx.kind, unit_type))
-    lead = _unit(input.get("lead_unit_id"))
+    lead = _unit(form.data.get("lead_unit_id"))
     if not (_child_unit(lead, wanted) and lead.parent_id == ctx.unit_id):
         form.error("lead_unit_id", "请选择本单位下属的" + ("职能部门" if unit_type == "department" else "行政区划"))
         lead = None
@@ -412,6 +437,30 @@ def open_ledger(actor, ticket_id, *, version=None, **input):
             form.error("co_unit_ids", "协办单位必须是本单位下属的同类单位，且不能是主办单位")
             break
         co_units.append(unit)
+    return days, unit_type, lead, lead_task, co_units
+
+
+def _ledger_tasks(ledger, at, common):
+    """交办 a ledger: pending-sign tasks for its lead and co-units; returns the timeline detail."""
+    deadline = add_working_days(at, ledger.days)
+    db.session.add(Task(unit_id=ledger.lead_unit_id, ledger_id=ledger.id, role="lead", text=ledger.lead_task,
+                        deadline=deadline, **common))
+    co_names = []
+    for uid in ledger.co_unit_ids or []:
+        db.session.add(Task(unit_id=uid, ledger_id=ledger.id, role="co", text=ledger.lead_task,
+                            deadline=deadline, **common))
+        co_names.append(db.session.get(Unit, uid).name)
+    ledger.assigned, ledger.assigned_at = True, at
+    return [("主办单位", ledger.lead_unit.name), ("主办单位任务", ledger.lead_task),
+            ("协办单位", "、".join(co_names)), ("办结时限", fmt(deadline))]
+
+
+@transactional
+def open_ledger(actor, ticket_id, *, version=None, **input):
+    """建立台账: 期限天数, 单位类型, 主办单位 + 任务, 协办单位 (county and city)."""
+    act, ctx, position = _begin(actor, ticket_id, "open_ledger", version, _ids(input))
+    form = Form(input)
+    days, unit_type, lead, lead_task, co_units = _ledger_fields(form, ctx)
     form.done()
     is_period = position.__tablename__ == "owner_period"
     at = now()
@@ -422,7 +471,7 @@ def open_ledger(actor, ticket_id, *, version=None, **input):
                           created_at=at))
     _log(ctx, act, "建立台账", [("派发主办单位", lead.name), ("处置要求", lead_task),
                             ("协办单位", "、".join(u.name for u in co_units)),
-                            ("办结时限", fmt(at + dt.timedelta(days=days)))], input)
+                            ("办结时限", fmt(add_working_days(at, days)))], input)
     return ctx.ticket
 
 
@@ -436,18 +485,7 @@ def assign(actor, ticket_id, *, version=None, **input):
                   period_id=position.id if is_period else position.period_id, assigner_unit_id=ctx.unit_id,
                   status="pending_sign", assigned_at=at)
     if ctx.kind in (KIND.COUNTY.value, KIND.CITY.value):
-        ledger = ctx.unassigned_ledger(position)
-        deadline = at + dt.timedelta(days=ledger.days)
-        db.session.add(Task(unit_id=ledger.lead_unit_id, ledger_id=ledger.id, role="lead", text=ledger.lead_task,
-                            deadline=deadline, **common))
-        co_names = []
-        for uid in ledger.co_unit_ids or []:
-            db.session.add(Task(unit_id=uid, ledger_id=ledger.id, role="co", text=ledger.lead_task,
-                                deadline=deadline, **common))
-            co_names.append(db.session.get(Unit, uid).name)
-        ledger.assigned, ledger.assigned_at = True, at
-        detail = [("主办单位", ledger.lead_unit.name), ("主办单位任务", ledger.lead_task),
-                  ("协办单位", "、".join(co_names)), ("办结时限", fmt(deadline))]
+        detail = _ledger_tasks(ctx.unassigned_ledger(position), at, common)
     else:
         form = Form(input)
         child_kind = {KIND.TOWNSHIP.value: KIND.COMMUNITY.value, KIND.COMMUNITY.value: KIND.GRID.value}[ctx.kind]
@@ -457,7 +495,7 @@ def assign(actor, ticket_id, *, version=None, **input):
         text = form.text("task", "任务")
         days = form.integer("days", "期限天数", minimum=1, maximum=365)
         form.done()
-        deadline = at + dt.timedelta(days=days)
+        deadline = add_working_days(at, days)
         db.session.add(Task(unit_id=unit.id, role="lead", text=text, deadline=deadline, **common))
         detail = [("交办部门", unit.name), ("任务", text), ("办结时限", fmt(deadline))]
     _log(ctx, act, "交办", detail, input)
@@ -465,17 +503,24 @@ def assign(actor, ticket_id, *, version=None, **input):
 
 
 # --- task holder actions ----------------------------------------------------------------------
+def _feedback_input(ctx, input):
+    """反馈内容 + 附件 of a feedback.  The files also join the ticket's attachments: that is what lets
+    everyone who may see the ticket download them."""
+    form = Form(input)
+    content = form.text("content", "反馈内容")
+    attachments = _check_attachments(form, ctx.actor)
+    form.done()
+    ctx.ticket.attachments.extend(a for a in attachments if a not in ctx.ticket.attachments)
+    return content, attachments
+
+
 @transactional
 def feedback(actor, ticket_id, *, version=None, **input):
     """处置反馈 of a task holder (may repeat; shown to every unit above)."""
     act, ctx, task = _begin(actor, ticket_id, "feedback", version, _ids(input))
-    form = Form(input)
-    content = form.text("content", "反馈内容")
-    attachments = _check_attachments(form, actor)
-    form.done()
+    content, attachments = _feedback_input(ctx, input)
     db.session.add(Feedback(ticket_id=ctx.ticket.id, task_id=task.id, unit_id=ctx.unit_id, user_id=actor.id,
                             content=content))
-    ctx.ticket.attachments.extend(a for a in attachments if a not in ctx.ticket.attachments)
     _log(ctx, act, "处置反馈", [("反馈内容", content)], input)
     return ctx.ticket
 
@@ -512,7 +557,7 @@ def apply_extension(actor, ticket_id, *, version=None, **input):
     is_period = subject.__tablename__ == "owner_period"
     reviewer = subject.unit.parent_id if is_period else subject.assigner_unit_id
     _apply(ctx, "extension", subject, reviewer, days=days, reason=reason)
-    new_deadline = subject.deadline + dt.timedelta(days=days) if subject.deadline else None
+    new_deadline = add_working_days(subject.deadline, days) if subject.deadline else None
     _log(ctx, act, "延期申请", [("申请延期天数", days), ("申请原因", reason),
                             ("申请后的新的截止时间", fmt(new_deadline))], input)
     return ctx.ticket
@@ -558,7 +603,7 @@ def review_extension(actor, ticket_id, *, version=None, **input):
     _close_application(app, actor, approve, opinion)
     subject = _app_subject(ctx, app)
     if approve:
-        subject.deadline = (subject.deadline or now()) + dt.timedelta(days=app.days)
+        subject.deadline = add_working_days(subject.deadline or now(), app.days)
         subject.extended = True
         detail = [("申请部门", app.applicant_unit.name), ("延期后截止日期", fmt(subject.deadline)),
                   ("审核意见", opinion)]
@@ -694,11 +739,131 @@ def callback(actor, ticket_id, *, version=None, **input):
     return ticket
 
 
+# --- 街乡吹哨 (§1.3.6–1.3.9) and 领导批示 (§六) ------------------------------------------------------
+YES_NO = {True: "是", False: "否"}
+
+
+def _whistle_units(form, ctx):
+    """期望报到部门: communities of the whistling township or departments of its county."""
+    ids = form.id_list("unit_ids", "期望报到部门")
+    if not ids:
+        if "unit_ids" not in form.errors:
+            form.error("unit_ids", "请选择期望报到部门")
+        return []
+    units = [_unit(uid) for uid in ids]
+    if any(u is None or not u.enabled or not (
+            (u.kind == KIND.COMMUNITY.value and u.parent_id == ctx.unit_id)
+            or (u.kind == KIND.COUNTY_DEPT.value and u.parent_id == ctx.unit.parent_id)) for u in units):
+        form.error("unit_ids", "期望报到部门必须是本街道（乡镇）的村/社区或本县区的职能部门")
+        return []
+    return units
+
+
+@transactional
+def whistle(actor, ticket_id, *, version=None, **input):
+    """街乡吹哨: the township calls communities or departments to check in within 响应时限."""
+    act, ctx, position = _begin(actor, ticket_id, "whistle", version, _ids(input))
+    form = Form(input)
+    fields = {"title": form.text("title", "问题标题", max_len=200),
+              "description": form.text("description", "问题详细描述"),
+              "address": form.text("address", "事发地点", max_len=300),
+              "longitude": form.number("longitude", "经度", -180, 180),
+              "latitude": form.number("latitude", "纬度", -90, 90),
+              "urgency": form.choice("urgency", "紧急程度", URGENCIES)}
+    units = _whistle_units(form, ctx)
+    multi = form.boolean("multi_dept", "是否多部门协同")
+    if multi is False and len(units) > 1:
+        form.error("unit_ids", "未选择多部门协同时只能选择一个期望报到部门")
+    hours = form.integer("response_hours", "响应时限(小时)", minimum=1, maximum=720)
+    form.done()
+    is_period = position.__tablename__ == "owner_period"
+    call = Whistle(ticket=ctx.ticket, unit_id=ctx.unit_id, period_id=position.id if is_period else position.period_id,
+                   task_id=None if is_period else position.id, multi_dept=multi, response_hours=hours,
+                   status="open", created_at=now(), created_by_id=actor.id, **fields)
+    call.checkins = [WhistleCheckin(ticket_id=ctx.ticket.id, unit_id=u.id, status="待报到") for u in units]
+    db.session.add(call)
+    _log(ctx, act, "街乡吹哨", [("问题标题", fields["title"]), ("期望报到部门", "、".join(u.name for u in units)),
+                            ("是否多部门协同", YES_NO[multi]), ("响应时限", f"{hours}小时")], input)
+    return ctx.ticket
+
+
+@transactional
+def whistle_checkin(actor, ticket_id, *, version=None, **input):
+    """报到 of a called unit; after the whistle's 响应时限 it is flagged 超时."""
+    act, ctx, checkin = _begin(actor, ticket_id, "whistle_checkin", version, _ids(input))
+    at, call = now(), checkin.whistle
+    checkin.status, checkin.checked_in_at, checkin.checked_in_by_id = "已报到", at, actor.id
+    checkin.late = at > call.respond_by
+    _log(ctx, act, "报到", [("吹哨单位", call.unit.name), ("响应截止时间", fmt(call.respond_by)),
+                          ("是否超时", YES_NO[checkin.late])], input)
+    return ctx.ticket
+
+
+@transactional
+def whistle_feedback(actor, ticket_id, *, version=None, **input):
+    """反馈 of a checked-in unit: 反馈内容 + 附件 (may repeat)."""
+    act, ctx, checkin = _begin(actor, ticket_id, "whistle_feedback", version, _ids(input))
+    content, attachments = _feedback_input(ctx, input)
+    checkin.feedbacks.append(WhistleFeedback(unit_id=ctx.unit_id, user_id=actor.id, content=content, at=now(),
+                                             attachment_ids=[a.id for a in attachments]))
+    checkin.status = "已反馈"
+    _log(ctx, act, "街乡吹哨反馈", [("反馈内容", content), ("附件", "、".join(a.original_name for a in attachments))],
+         input)
+    return ctx.ticket
+
+
+@transactional
+def close_whistle(actor, ticket_id, *, version=None, **input):
+    """吹哨办结: the township ends its whistle; it then finishes or applies for completion as usual."""
+    act, ctx, call = _begin(actor, ticket_id, "close_whistle", version, _ids(input))
+    call.status, call.closed_at, call.closed_by_id = "closed", now(), actor.id
+    arrived = [c for c in call.checkins if c.status != "待报到"]
+    _log(ctx, act, "吹哨办结", [("问题标题", call.title), ("报到情况", f"{len(arrived)}/{len(call.checkins)}个单位已报到"),
+                            ("超时或未报到单位", "、".join(c.unit.name for c in call.checkins if c.late or c.missed))], input)
+    return ctx.ticket
+
+
+@transactional
+def leader_instruction(actor, *, version=None, **input):
+    """领导批示: the city creates a ticket (source 领导批示) and assigns its ledger in the same step."""
+    act = ACTIONS["leader_instruction"]
+    ctx = Ctx(actor)
+    check_role(ctx, act)
+    form = Form(input)
+    try:
+        values, attachments = _ticket_form(actor, input)
+    except Invalid as exc:      # report the ticket's and the assignment's mistakes together
+        values, attachments = {}, None
+        form.errors.update(exc.errors)
+    days, unit_type, lead, lead_task, co_units = _ledger_fields(form, ctx)
+    if not lead_task and "lead_task" not in form.errors:
+        form.error("lead_task", "主办单位任务不能为空")
+    form.done()
+    city, at = ctx.unit, now()
+    ticket = Ticket(unit_id=city.id, source="领导批示", state="open", reported_at=at, reporter_id=actor.id,
+                    reporter_unit_id=city.id, owner_unit_id=city.id, updated_at=at, **values)
+    ticket.reporter_phone = ticket.reporter_phone or actor.phone
+    ticket.attachments = attachments or []
+    period = OwnerPeriod(ticket=ticket, unit_id=city.id, via="instruction", status="open", started_at=at,
+                         signed_at=at, signed_by_id=actor.id, deadline=add_working_days(at, days))
+    db.session.add_all([ticket, period])
+    db.session.flush()
+    ledger = Ledger(ticket_id=ticket.id, owner_unit_id=city.id, period_id=period.id, days=days, unit_type=unit_type,
+                    lead_unit_id=lead.id, lead_task=lead_task, co_unit_ids=[u.id for u in co_units], created_at=at)
+    db.session.add(ledger)
+    db.session.flush()
+    ctx.ticket = ticket
+    detail = _ledger_tasks(ledger, at, dict(ticket=ticket, parent_task_id=None, period_id=period.id,
+                                            assigner_unit_id=city.id, status="pending_sign", assigned_at=at))
+    _log(ctx, act, "领导批示", detail, {"title": ticket.title})
+    return ticket
+
+
 # --- helpers for the API and pages ------------------------------------------------------------
 def _ids(input, skip=()):
     """Optional row ids that pick the subject (task_id, application_id, supervision_id)."""
     ids = {}
-    for key in ("task_id", "application_id", "supervision_id"):
+    for key in ("task_id", "application_id", "supervision_id", "whistle_id", "checkin_id"):
         if key in skip or input.get(key) in (None, ""):
             continue
         if not valid_key(input[key]):
@@ -746,7 +911,11 @@ SERVICES = {
     "supervision_feedback": supervision_feedback, "supervision_opinion": supervision_opinion, "finish": finish,
     "acknowledge": acknowledge,
     "callback": callback,
+    "whistle": whistle, "whistle_checkin": whistle_checkin, "whistle_feedback": whistle_feedback,
+    "close_whistle": close_whistle, "leader_instruction": leader_instruction,
 }
+# entry points in their own module register themselves here (they import the helpers above)
+from app.workflow import intake  # noqa: E402  一键上报, 一键直报, 部门上报, 平台疑难; 转应急/转疑难 at sign
 assert set(SERVICES) == set(ACTIONS), "every action of the table has exactly one service"
 
 

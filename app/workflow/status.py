@@ -4,14 +4,14 @@ import datetime as dt
 from flask import current_app, has_app_context
 
 from app.models.base import now
-from app.workflow.context import ACTIVE_PERIOD, ACTIVE_TASK
+from app.workflow.context import ACTIVE_TASK
 
 DEFAULT_DEADLINE_DAYS = {"一般": 5, "紧急": 3, "重大": 1}
-DUE_SOON = dt.timedelta(hours=24)
 
 
 def deadline_days(urgency):
-    """Days an owner period gets for ``urgency`` (app config ``DEADLINE_DAYS``)."""
+    """Fallback days of an owner period for ``urgency`` when no time limit is configured
+    (app config ``DEADLINE_DAYS``)."""
     table = DEFAULT_DEADLINE_DAYS
     if has_app_context():
         table = current_app.config.get("DEADLINE_DAYS") or DEFAULT_DEADLINE_DAYS
@@ -19,22 +19,27 @@ def deadline_days(urgency):
 
 
 def default_deadline(urgency, start=None):
-    return (start or now()) + dt.timedelta(days=deadline_days(urgency))
+    """The 办理 deadline for ``urgency`` under the 全部事件类型 limit, on the working-day calendar."""
+    from app.services.deadlines import add_working_time, limit_for
+
+    return add_working_time(start or now(), limit_for(None, urgency, "handle"))
 
 
 def is_overdue(row, at=None):
-    """An open period or task past its deadline (超期)."""
-    if row is None or row.deadline is None or row.status not in ACTIVE_TASK + ACTIVE_PERIOD:
-        return False
-    return (at or now()) > row.deadline
+    """An open period or task past its deadline, or past its sign deadline while unsigned (超期)."""
+    return _light_color(row, at) == "red"
 
 
 def is_due_soon(row, at=None):
-    """An open period or task within 24 h of its deadline and not yet past it (即将超期)."""
-    if row is None or row.deadline is None or row.status not in ACTIVE_TASK + ACTIVE_PERIOD:
-        return False
-    at = at or now()
-    return at <= row.deadline <= at + DUE_SOON
+    """An open period or task with 80 % of a running limit used and not yet past it (即将超期)."""
+    return _light_color(row, at) == "yellow"
+
+
+def _light_color(row, at):
+    from app.services.deadlines import row_light
+
+    lit = row_light(row, at)
+    return lit["color"] if lit else None
 
 
 def viewer_position(ticket, unit_id):
@@ -129,5 +134,13 @@ def overdue(ticket, unit_id=None):
     return ticket.state == "open" and is_overdue(viewer_position(ticket, unit_id))
 
 
+def ticket_light(ticket, unit_id=None, at=None, cal=None):
+    """The traffic light (``app.services.deadlines.row_light``) of the viewer's live period or
+    task of an open ticket, or None."""
+    from app.services.deadlines import row_light
+
+    return row_light(viewer_position(ticket, unit_id), at, cal) if ticket.state == "open" else None
+
+
 __all__ = ["deadline_days", "default_deadline", "is_overdue", "is_due_soon", "status_words",
-           "machine_status", "ticket_deadline", "overdue"]
+           "machine_status", "ticket_deadline", "overdue", "ticket_light"]

@@ -21,6 +21,8 @@ STATES = {
     "task": ("pending_sign", "open", "completed", "returned", "revoked", "transferred"),
     "application": ("pending", "approved", "rejected"),
     "supervision": ("待签收", "已签收", "已反馈"),
+    "whistle": ("open", "closed"),                  # 街乡吹哨 of my township
+    "checkin": ("待报到", "已报到", "已反馈"),         # my unit called by a 街乡吹哨
 }
 # subjects that are another subject's rows seen from the other side: "issued" = the
 # supervisions my unit issued (the supervisor's view of "supervision")
@@ -29,7 +31,7 @@ STATE_LABELS = {
     "open": "办理中", "awaiting_ack": "办结结果签收中", "closed": "已办结", "pushed": "已推送12345",
     "pending_sign": "待签收", "finished": "已办结", "escalated": "已上报", "transferred": "已转办",
     "completed": "已办结", "returned": "已退回", "revoked": "已撤销", "pending": "待审核", "approved": "通过",
-    "rejected": "驳回", "待签收": "待签收", "已签收": "已签收", "已反馈": "已反馈",
+    "rejected": "驳回", "待签收": "待签收", "已签收": "已签收", "已反馈": "已反馈", "待报到": "待报到", "已报到": "已报到",
 }
 
 GRID, COMM, TOWN, COUNTY, CITY = K.GRID.value, K.COMMUNITY.value, K.TOWNSHIP.value, K.COUNTY.value, K.CITY.value
@@ -69,7 +71,8 @@ TABLE = [
             "period: pending_sign → escalated", "period: + pending_sign", "period: + open", "task: + pending_sign", "task: open → revoked",
             "task: pending_sign → revoked"), g.escalation_reviewer, "escalation"),
     Action("sign", "签收", "sign", WORKERS, HOLDERS + (CITY,), ("period:pending_sign", "task:pending_sign"),
-           ("period: pending_sign → open", "task: pending_sign → open")),
+           ("period: pending_sign → open", "task: pending_sign → open",
+            "period: pending_sign → escalated", "period: + pending_sign")),    # 转疑难事件 by a county: to the city
     Action("transfer", "平级转办", "transfer", (HANDLER, DEPT_HANDLER), (COMM, TOWN, COUNTY, CDEPT, XDEPT),
            ("period:open", "task:open"),
            ("period: open → transferred", "period: + pending_sign", "task: open → transferred",
@@ -111,6 +114,26 @@ TABLE = [
            ("ticket:awaiting_ack",), ("ticket: awaiting_ack → closed",), g.is_acknowledging_unit),
     Action("callback", "回访", "callback", (HANDLER,), (COUNTY, CITY), ("ticket:awaiting_ack", "ticket:closed"),
            (), g.can_call_back),
+    # 街乡吹哨 (§1.3.6–1.3.9) and 领导批示 (§六)
+    Action("whistle", "街乡吹哨", "whistle", (HANDLER,), (TOWN,), ("period:open", "task:open"),
+           ("whistle: + open", "checkin: + 待报到"), g.can_whistle),
+    Action("whistle_checkin", "报到", "checkin", (HANDLER, DEPT_HANDLER), (COMM, CDEPT), ("checkin:待报到",),
+           ("checkin: 待报到 → 已报到",), g.whistle_open),
+    Action("whistle_feedback", "反馈", "whistle-feedback", (HANDLER, DEPT_HANDLER), (COMM, CDEPT),
+           ("checkin:已报到", "checkin:已反馈"), ("checkin: 已报到 → 已反馈",), g.whistle_open),
+    Action("close_whistle", "吹哨办结", "close-whistle", (HANDLER,), (TOWN,), ("whistle:open",),
+           ("whistle: open → closed",)),
+    Action("leader_instruction", "领导批示", "", (HANDLER,), (CITY,), ("new",),
+           ("ticket: + open", "period: + open", "task: + pending_sign")),
+    # 一键上报 / 一键直报 (§三), 部门上报 (§四), 平台疑难 签收 (§五); 转应急/转疑难 are effects of 签收
+    Action("one_click_report", "一键上报", "", WORKERS + (GRID_LEADER, HEAD), (GRID, COMM, TOWN), ("new",),
+           ("ticket: + open", "period: + pending_sign")),
+    Action("one_click_up", "一键直报", "one-click-up", (HANDLER,), (COUNTY,), ("period:open",),
+           ("period: open → escalated", "period: + pending_sign"), g.can_one_click_up),
+    Action("department_report", "部门上报", "", (DEPT_HANDLER,), (CDEPT, XDEPT), ("new",),
+           ("ticket: + open", "period: + pending_sign")),
+    Action("sign_platform_item", "平台疑难签收", "", (HANDLER,), (CITY,), ("new",),
+           ("ticket: + open", "period: + open")),
 ]
 ACTIONS = {a.name: a for a in TABLE}
 
@@ -197,6 +220,15 @@ def _candidates(ctx, subject, ids):
         if ids.get("supervision_id") is not None:
             sups = [s for s in sups if s.id == ids["supervision_id"]]
         return sorted(sups, key=lambda s: (STATES["supervision"].index(s.status), s.id))
+    if subject == "whistle":
+        whistles = [w for w in ctx.ticket.whistles if w.unit_id == ctx.unit_id
+                    and ids.get("whistle_id") in (None, w.id)]
+        return sorted(whistles, key=lambda w: (w.status != "open", w.id))
+    if subject == "checkin":
+        # the open whistles first: a closed one's check-in must not hide a later whistle's
+        calls = [c for w in ctx.ticket.whistles for c in w.checkins if c.unit_id == ctx.unit_id
+                 and ids.get("checkin_id") in (None, c.id)]
+        return sorted(calls, key=lambda c: (c.whistle.status != "open", STATES["checkin"].index(c.status), c.id))
     raise AssertionError(subject)
 
 
@@ -215,7 +247,7 @@ def check(ctx, act, ids=None):
     if "ticket" not in subjects and ticket.state != "open":
         raise Conflict(f"该事件{STATE_LABELS[ticket.state]}，不能{act.label}")
     seen = []
-    for subject in ("ticket", "period", "task", "application", "supervision", "issued"):
+    for subject in ("ticket", "period", "task", "application", "supervision", "issued", "whistle", "checkin"):
         if subject not in subjects:
             continue
         for row in _candidates(ctx, subject, ids):

@@ -10,7 +10,9 @@ def test_workbench_tiles_and_charts(page):
     for chart in ("chart-state", "chart-source", "chart-area", "chart-trend", "chart-overdue"):
         assert page.get_attribute(f"#{chart}", "data-rendered") == "1", chart
     tiles = page.locator(".workbench-tile")
-    assert tiles.count() == 6
+    # 待签收, 待办, 即将超期, 已超期, 待审核, 督办我的, 居民吹哨 待核实
+    assert tiles.count() == 7
+    assert "居民吹哨" in tiles.nth(6).inner_text()
     shot(page, "07-workbench-county")
     assert all(url.startswith(page.url.split("/")[0] + "//" + page.url.split("/")[2]) for url in requests), \
         [u for u in requests if "127.0.0.1" not in u]

@@ -11,7 +11,7 @@ def test_login_events_are_recorded(app):
     client = app.test_client()
     login(client, username, "Wrong@pass1")
     login(client, username)
-    client.get("/logout/")
+    client.post("/logout/")
     api_login(app.test_client(), username)
     entries = log_entries(app, username)
     assert entries == [("登录失败", "失败"), ("登录", "成功"), ("退出", "成功"), ("登录", "成功")]

@@ -44,7 +44,7 @@ def test_cookie_copied_before_logout_is_refused_after_it(app):
     client = _logged_in(app, username)
     stolen = _copy(client)
     assert stolen.get(PAGE).status_code == 200          # the copy works while the session lives
-    assert client.get("/logout/").status_code == 302
+    assert client.post("/logout/").status_code == 302
     assert _to_login(stolen.get(PAGE))
     assert stolen.get("/api/v1/units/").status_code == 401     # browser-login API too
     assert _to_login(client.get(PAGE))
@@ -57,7 +57,7 @@ def test_logout_revokes_api_tokens(app):
     headers = {"Authorization": f"Bearer {tokens['access_token']}"}
     assert api_client.get("/api/v1/units/", headers=headers).status_code == 200
     page = _logged_in(app, username)
-    page.get("/logout/")
+    page.post("/logout/")
     resp = api_client.get("/api/v1/units/", headers=headers)
     assert resp.status_code == 401 and resp.json["message"] == "登录凭证已失效，请重新登录"
     refresh = api_client.post("/api/v1/security/refresh",

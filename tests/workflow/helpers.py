@@ -80,8 +80,8 @@ def reject(username, ticket_id, kind, opinion="材料不全，请补充"):
                                                opinion=opinion)
 
 
-def escalate_to_county(ticket_id):
-    """cs471 → 金地社区 → 西大街街道 → 魏都区, every review approved; 魏都区 signed."""
+def escalate_to_county(ticket_id, sign=True):
+    """cs471 → 金地社区 → 西大街街道 → 魏都区, every review approved; 魏都区 signed (unless ``sign`` is False)."""
     act("cs471_member", "escalate", ticket_id, target="upper", reason="网格无法处理")
     approve("cs471_leader", ticket_id, "escalation")
     act("jindi_handler", "sign", ticket_id)
@@ -90,4 +90,5 @@ def escalate_to_county(ticket_id):
     act("xidajie_handler", "sign", ticket_id)
     act("xidajie_handler", "escalate", ticket_id, target="upper", reason="需专业力量处置")
     approve("xidajie_head", ticket_id, "escalation")
-    act("weidu_handler", "sign", ticket_id)
+    if sign:
+        act("weidu_handler", "sign", ticket_id)

@@ -5,6 +5,7 @@ import pytest
 
 from app.workflow import services
 from app.workflow.errors import Conflict, Forbidden, Invalid, NotFound
+from app.services.deadlines import add_working_days
 from app.workflow.status import status_words
 from tests.workflow.helpers import (act, approve, escalate_to_county, new_ticket, reject, tasks, ticket, timeline,
                                     unit, user)
@@ -119,7 +120,8 @@ def test_extension_approved_and_rejected_moves_deadline():
         act("weidu_zjj", "apply_extension", tid, days=2, reason="重复申请")
     approve("weidu_handler", tid, "extension")
     after = tasks(tid, "魏都区住房和城乡建设局")[0].deadline
-    assert after - before == dt.timedelta(days=3)
+    assert after == add_working_days(before, 3)     # 延期天数 are working days (issue #9)
+    assert after - before >= dt.timedelta(days=3)
     assert status_words(ticket(tid), unit("魏都区住房和城乡建设局").id)["是否延期"] == "是"
     assert "延期后截止日期" in timeline(tid)[-1].detail
     act("weidu_zjj", "apply_extension", tid, days=7, reason="仍需时间")

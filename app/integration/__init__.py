@@ -1,0 +1,1 @@
+"""Integrations with other platforms (12345 …): outbound delivery."""
