@@ -310,3 +310,6 @@ def init_security(app):
     init_sessions(app, appbuilder)
     init_limits(app)
     install_append_only_guard()
+    from app.security.change_log import install_change_log
+
+    install_change_log()
