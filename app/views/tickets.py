@@ -15,6 +15,7 @@ from app.models.dictionary import EventCategory
 from app.models.org import Unit, UnitKind
 from app.models.platform_item import PlatformItem
 from app.models.ticket import Application, OwnerPeriod, Supervision, Task, Ticket
+from app.models.whistle import Whistle
 from app.security.scope import current_scope, scope_clause
 from app.services.deadlines import load_calendar
 from app.services.paging import page_rows
@@ -252,7 +253,8 @@ class TicketWorkView(BaseView):
                 .options(selectinload(Ticket.periods), selectinload(Ticket.tasks),
                          # what the status words and the allowed actions read: one query each, not per row
                          selectinload(Ticket.applications), selectinload(Ticket.ledgers),
-                         selectinload(Ticket.supervisions), selectinload(Ticket.whistles)))
+                         selectinload(Ticket.supervisions),
+                         selectinload(Ticket.whistles).selectinload(Whistle.checkins)))
         keyword = (request.args.get("q") or "").strip()[:100]
         if keyword:
             stmt = stmt.where(or_(Ticket.title.contains(keyword, autoescape=True),
