@@ -21,7 +21,7 @@ _SECRET = {"password"}
 
 
 def _label(value):
-    if isinstance(value, (list, tuple, set)) or hasattr(value, "__iter__") and not isinstance(value, str):
+    if isinstance(value, (list, tuple, set)):          # a collection's history (roles, permissions)
         return "、".join(sorted(str(getattr(v, "name", v)) for v in value))
     return str(getattr(value, "name", value))
 
