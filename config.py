@@ -78,6 +78,9 @@ class Config:
     PASSWORD_HISTORY_SIZE = 5
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCK_MINUTES = 15
+    # log-in attempts per client address, pages and API together (app.security.views.login_allowed);
+    # generous enough for an office behind one NAT address, far below any password-guessing rate
+    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "30 per minute")
 
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER") or os.path.join(INSTANCE_DIR, "uploads")
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_MB", "500")) * 1024 * 1024
@@ -111,6 +114,7 @@ class TestConfig(Config):
     DEMO_PASSWORD = "Demo@2025pass"
     WTF_CSRF_ENABLED = False
     FAB_UPDATE_PERMS = True
+    LOGIN_RATE_LIMIT = "100000 per minute"     # the suite logs in hundreds of times from 127.0.0.1
     # tests drive 12345 delivery themselves, with a local receiver and tiny waits
     OUTBOUND_IN_PROCESS = False
     OUTBOUND_12345_URL = ""

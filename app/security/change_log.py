@@ -7,12 +7,11 @@ same flush.  Changes made outside a request by a signed-in user (bootstrap, demo
 permission sync at start) are the system's own and are not logged here.
 """
 from flask import g, has_request_context
-from flask_appbuilder.security.sqla.models import Role
+from flask_appbuilder.security.sqla.models import Role, User
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
 from app.audit import record
-from app.models.org import AppUser
 
 # columns FAB touches on every log-in; they are the login log's business
 _LOGIN_BOOKKEEPING = {"last_login", "login_count", "fail_login_count", "changed_on", "changed_by_fk",
@@ -60,24 +59,27 @@ def _actor():
         return getattr(g, "user", None)
 
 
+# FAB's users REST API maps ab_user with its own ``User`` class, the pages with ``AppUser``
+# (a subclass): the hook matches the base class so both are logged.
+
 def _log_changes(session, flush_context, instances):
     actor = _actor()
     if actor is None or not getattr(actor, "is_authenticated", False):
         return
     for obj in list(session.new):
-        if isinstance(obj, AppUser):
+        if isinstance(obj, User):
             record("security", "新增用户", target=obj.username, user=actor, detail={"角色": _label(obj.roles)})
         elif isinstance(obj, Role):
             record("security", "新增角色", target=obj.name, user=actor)
     for obj in list(session.dirty):
-        if isinstance(obj, (AppUser, Role)) and session.is_modified(obj):
+        if isinstance(obj, (User, Role)) and session.is_modified(obj):
             changes = _changes(obj)
             if changes:
-                what = "修改用户" if isinstance(obj, AppUser) else "修改角色权限"
-                target = obj.username if isinstance(obj, AppUser) else obj.name
+                what = "修改用户" if isinstance(obj, User) else "修改角色权限"
+                target = obj.username if isinstance(obj, User) else obj.name
                 record("security", what, target=target, user=actor, detail=changes)
     for obj in list(session.deleted):
-        if isinstance(obj, AppUser):
+        if isinstance(obj, User):
             record("security", "删除用户", target=obj.username, user=actor)
         elif isinstance(obj, Role):
             record("security", "删除角色", target=obj.name, user=actor)

@@ -2,7 +2,7 @@
 administrator's password reset, 登录日志 (read-only) and 在线用户 (forced log-out)."""
 import inspect
 
-from flask import abort, flash, g, redirect, request, url_for
+from flask import abort, current_app, flash, g, redirect, request, url_for
 from flask_appbuilder import action
 from flask_appbuilder.api import safe
 from flask_appbuilder.const import API_SECURITY_ACCESS_TOKEN_KEY, API_SECURITY_REFRESH_TOKEN_KEY
@@ -12,7 +12,8 @@ from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.api import SecurityApi
-from flask_appbuilder.security.decorators import permission_name, protect
+from flask_appbuilder.security.decorators import no_cache, permission_name, protect
+from flask_appbuilder.security.forms import LoginForm_db
 from flask_appbuilder.security.sqla.apis import UserApi
 from flask_appbuilder.security.schemas import login_post
 from flask_appbuilder.security.views import AuthDBView, ResetMyPasswordView, ResetPasswordView
@@ -33,8 +34,9 @@ from app.models.audit import OperationLog
 from app.models.base import now
 from app.models.security import OnlineSession
 from app.security.audit_log import LogExportMixin
-from app.security.lockout import LOGIN_FAILED_MESSAGE
+from app.security.lockout import LOGIN, LOGIN_FAILED_MESSAGE
 from app.security.passwords import change_reason, is_reused, password_state, reuse_message
+from app.security.ratelimit import allow
 from app.security.roles import SYS_ADMIN, extend_role_permissions
 from app.security.sessions import force_logout, idle_seconds, max_seconds, refresh_current_session
 from app.views.base import PortalModelView
@@ -44,12 +46,38 @@ SYSTEM = "系统管理"
 
 # --- log-in ----------------------------------------------------------------------------------
 
+LOGIN_RATE_LIMITED = "登录尝试过于频繁，请稍后再试"
+
+
+def login_allowed():
+    """Count one log-in attempt of this client address (pages and API share the count, and so
+    do all workers when Redis is configured); False, with a 登录日志 entry, when over the limit."""
+    if allow("login", current_app.config["LOGIN_RATE_LIMIT"]):
+        return True
+    username = (request.form.get("username") if request.form else None) or (
+        (request.get_json(silent=True) or {}).get("username") if request.is_json else None)
+    record(LOGIN, "登录限流", target=str(username)[:200] if username else None, result="请求过于频繁")
+    db.session.commit()
+    return False
+
+
 class PortalAuthDBView(AuthDBView):
     """FAB's login form, with one message for every refusal (unknown user, wrong password, locked)."""
 
     invalid_login_message = LOGIN_FAILED_MESSAGE
     title = _l("登录")
     login_template = "security/login_db.html"      # FAB's form plus the public 居民吹哨 link
+
+    @expose("/login/", methods=["GET", "POST"])
+    @no_cache
+    def login(self):
+        """FAB's log-in, after the per-address limit on attempts (429 and the form again)."""
+        if request.method == "POST" and not login_allowed():
+            flash(LOGIN_RATE_LIMITED, "danger")
+            page = self.render_template(self.login_template, title=self.title, form=LoginForm_db(),
+                                        appbuilder=self.appbuilder)
+            return page, 429
+        return super().login()
 
     @expose("/logout/", methods=["GET", "POST"])
     def logout(self):
@@ -120,6 +148,8 @@ class PortalSecurityApi(SecurityApi):
             500:
               $ref: '#/components/responses/500'
         """
+        if not login_allowed():
+            return self.response(429, message=LOGIN_RATE_LIMITED)
         if not request.is_json:
             return self.response_400(message="请求内容必须是 JSON")
         try:
@@ -192,10 +222,7 @@ class PortalUserApi(UserApi):
             state = password_state(user.id)
             if password and state is not None and actor is not None and actor.id != user.id:
                 state.must_change_password = True     # set by an administrator: changed at next log-in
-            record("security", "修改用户", target=user.username, user=actor,
-                   detail={k: v for k, v in body.items() if k != "password"} | (
-                       {"密码": "已重置"} if password else {}))
-            db.session.commit()
+            db.session.commit()          # the change itself is logged by app.security.change_log
         return response
 
     def response_422(self, message=None):
