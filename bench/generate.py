@@ -365,6 +365,7 @@ def main():
     from app.bootstrap import prepare_database
     from app.extensions import db
     from app.models.ticket import Ticket
+    from hotline_bench import settle
 
     app = create_app("test", SQLALCHEMY_DATABASE_URI=url, DEMO_PASSWORD=os.environ.get("DEMO_PASSWORD", "Bench@2025x"))
     with app.app_context():
@@ -388,8 +389,7 @@ def main():
                 g.user = db.session.scalar(select(AppUser).where(AppUser.username == "city_handler"))
                 counts = build_registries(g.user, args.members, args.registry_rows, args.hotline, args.seed)
             print("registries: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
-        with db.engine.begin() as conn:     # planner statistics for the new rows (both databases)
-            conn.exec_driver_sql("ANALYZE")
+        settle(db.engine)
         print(f"done in {time.perf_counter() - started:.0f} s")
 
 
