@@ -45,6 +45,8 @@ def create_app(config_name=None, **overrides):
         init_security(app)
         register_views(appbuilder)
 
+    from app.api.base import prepare_rison_schemas
+    prepare_rison_schemas()
     from app.cli import register_commands
     register_commands(app)
     from app.integration.outbound import init_app as init_outbound

@@ -1,15 +1,29 @@
 """The portal's FAB security manager: users carry a unit; security views speak Chinese."""
-from flask import flash, g, has_request_context, redirect, request
+import time
+
+from flask import current_app, flash, g, has_app_context, has_request_context, redirect, request
 from flask_appbuilder import action
 from flask_appbuilder.security.sqla.manager import SecurityManager
-from flask_appbuilder.security.sqla.models import Permission, PermissionView, ViewMenu, assoc_permissionview_role
+from flask_appbuilder.security.sqla.models import (Permission, PermissionView, Role, ViewMenu,
+                                                  assoc_permissionview_role)
 from flask_appbuilder.security.views import UserDBModelView
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session, joinedload
 from wtforms.validators import ValidationError
 
 from app.models.org import AppUser
 from app.security.views import (PortalAuthDBView, PortalResetMyPasswordView, PortalResetPasswordView,
                                 PortalSecurityApi, PortalUserApi)
+
+_PUBLIC_KEY = "portal_public_permissions"
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_public_permissions(session, flush_context):
+    """A role changed in this process: read the Public role's permissions again."""
+    if has_app_context() and any(isinstance(o, Role) for o in (*session.new, *session.dirty, *session.deleted)):
+        current_app.extensions.pop(_PUBLIC_KEY, None)
 
 
 def _roles_required(form, field):
@@ -88,6 +102,13 @@ class PortalSecurityManager(SecurityManager):
 
         on_logout(user)
 
+    def get_user_by_id(self, pk):
+        """The user of a session cookie or token with their roles and groups in one query
+        (FAB: three, on every request)."""
+        model = self.user_model
+        return self.session.scalars(select(model).where(model.id == pk).options(
+            joinedload(model.roles), joinedload(model.groups))).unique().first()
+
     def _has_view_access(self, user, permission_name, view_name):
         """FAB asks the database once per check, and the menu alone checks about fifty items
         per page: load the (permission, view) pairs of the user's roles once per request."""
@@ -115,16 +136,18 @@ class PortalSecurityManager(SecurityManager):
         return (permission_name, view_name) in cached[1]
 
     def is_item_public(self, permission_name, view_name):
-        """FAB asks this before every API call (a query for the Public role each time): answer
-        from the Public role's permissions, loaded once per request."""
+        """FAB asks this before every request (two queries for the Public role each time):
+        answer from the Public role's permissions, kept for ``PUBLIC_PERMISSIONS_SECONDS``
+        (default 10) in the process and dropped at once when this process changes a role."""
         if not has_request_context():
             return super().is_item_public(permission_name, view_name)
-        req = request._get_current_object()
-        pairs = getattr(req, "_portal_public_permissions", None)
-        if pairs is None:
-            pairs = req._portal_public_permissions = {
-                (pv.permission.name, pv.view_menu.name) for pv in self.get_public_permissions() or []}
-        return (permission_name, view_name) in pairs
+        app = current_app._get_current_object()
+        held = app.extensions.get(_PUBLIC_KEY)
+        clock = time.monotonic()
+        if held is None or held[0] <= clock:
+            pairs = {(pv.permission.name, pv.view_menu.name) for pv in self.get_public_permissions() or []}
+            held = app.extensions[_PUBLIC_KEY] = (clock + app.config.get("PUBLIC_PERMISSIONS_SECONDS", 10), pairs)
+        return (permission_name, view_name) in held[1]
 
     def ensure_builtin_roles(self):
         """Create FAB's Admin and Public roles (FAB_CREATE_DB is off: schema comes from migrations)."""

@@ -13,10 +13,11 @@ from typing import Optional
 
 from flask import g, has_request_context
 from flask_appbuilder.models.filters import BaseFilter
-from sqlalchemy import false, or_, select, true
+from sqlalchemy import event, false, or_, select, true
 
 from app.extensions import db
 from app.models.org import RoleDataScope, ScopeMode, Unit, UnitKind
+from app.services.request_memo import forget, memo
 
 
 class OutOfScope(Exception):
@@ -50,6 +51,19 @@ def scope_for(user) -> Scope:
     role_ids = [r.id for r in user.roles]
     if not role_ids:
         return NO_SCOPE
+    # a request asks for it several times (the action, then its answer): read the roles' scopes once
+    return memo("scope", (user.id, user.unit_id, tuple(sorted(role_ids))), lambda: _compute_scope(user, role_ids))
+
+
+@event.listens_for(RoleDataScope, "after_insert")
+@event.listens_for(RoleDataScope, "after_update")
+@event.listens_for(RoleDataScope, "after_delete")
+@event.listens_for(Unit, "after_update")
+def _scope_source_changed(mapper, connection, target):
+    forget("scope")
+
+
+def _compute_scope(user, role_ids) -> Scope:
     rows = db.session.scalars(
         select(RoleDataScope).where(RoleDataScope.role_id.in_(role_ids), RoleDataScope.enabled.is_(True))
     ).unique().all()

@@ -26,6 +26,7 @@ from app.models.deadline import (DAYS, HANDLE, HOLIDAY, HOURS, LIMIT_UNIT_LABELS
                                  CalendarDay, TimeLimit)
 from app.models.dictionary import EventCategory
 from app.models.ticket import OwnerPeriod, Task, TimelineEntry
+from app.services.request_memo import forget, memo
 
 DAY = dt.timedelta(days=1)
 HOUR = dt.timedelta(hours=1)
@@ -51,9 +52,21 @@ class WorkCalendar:
 
 
 def load_calendar(bind=None):
-    """The calendar as stored (``bind``: a connection inside flush hooks, else the session)."""
-    rows = (bind or db.session).execute(select(CalendarDay.day, CalendarDay.kind)).all()
-    return WorkCalendar([d for d, k in rows if k == HOLIDAY], [d for d, k in rows if k == WORKDAY])
+    """The calendar as stored (``bind``: a connection inside flush hooks, else the session;
+    read once per request, again after a calendar row changed)."""
+    def read():
+        rows = (bind or db.session).execute(select(CalendarDay.day, CalendarDay.kind)).all()
+        return WorkCalendar([d for d, k in rows if k == HOLIDAY], [d for d, k in rows if k == WORKDAY])
+    if bind is not None:
+        return read()
+    return memo("calendar", None, read)
+
+
+@event.listens_for(CalendarDay, "after_insert")
+@event.listens_for(CalendarDay, "after_update")
+@event.listens_for(CalendarDay, "after_delete")
+def _calendar_changed(mapper, connection, target):
+    forget("calendar")
 
 
 def _midnight(day):
