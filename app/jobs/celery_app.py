@@ -64,7 +64,20 @@ def flag_overdue_task():
     return _in_app(flag_overdue)
 
 
+@celery.task(name="portal.refresh_charts")
+def refresh_charts_task():
+    """首页 charts of every county and city territory into the shared cache, every CHART_CACHE_SECONDS."""
+    from app.views.home import refresh_charts
+
+    return _in_app(refresh_charts)
+
+
 if os.environ.get("REDIS_URL"):
     # deadlines are columns checked by this scheduled job, never in-process timers
     celery.conf.beat_schedule["flag-overdue"] = {
         "task": "portal.flag_overdue", "schedule": float(os.environ.get("OVERDUE_CHECK_SECONDS", "600"))}
+    # the charts scan whole territories: computed here on schedule, so pages only read the cache;
+    # a run not started within one period is dropped (the next one brings fresher figures)
+    _charts_every = float(os.environ.get("CHART_CACHE_SECONDS", "60"))
+    celery.conf.beat_schedule["refresh-charts"] = {
+        "task": "portal.refresh_charts", "schedule": _charts_every, "options": {"expires": _charts_every}}
