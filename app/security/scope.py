@@ -40,6 +40,14 @@ class Scope:
     def empty(self):
         return not (self.all or self.subtree_paths or self.unit_ids or self.user_id)
 
+    def covers(self, unit) -> bool:
+        """Whether ``unit`` itself lies inside this scope's territory (仅本人 alone covers none)."""
+        if self.all:
+            return True
+        if unit is None:
+            return False
+        return unit.id in self.unit_ids or any(unit.path.startswith(p) for p in self.subtree_paths)
+
 
 NO_SCOPE = Scope()
 

@@ -39,11 +39,10 @@ def due_soon_condition(unit_id):
 
 def counters(user, scope: Scope):
     """Tile figures with the links of the lists they count."""
-    from app.views.tickets import BOARDS
+    from app.views.tickets import board_condition
 
     def count_board(name):
-        return db.session.scalar(select(func.count()).select_from(Ticket).where(
-            Ticket.scope_clause(scope), BOARDS[name][1](user)))
+        return db.session.scalar(select(func.count()).select_from(Ticket).where(board_condition(name, user, scope)))
 
     unit_id = user.unit_id
     pending_reviews = db.session.scalar(select(func.count()).select_from(Application).where(

@@ -75,6 +75,18 @@ BOARDS = {
 }
 BOARDS["overdue"] = ("已超期", lambda u: overdue_condition(u.unit_id))
 BOARDS["due_soon"] = ("即将超期", lambda u: due_soon_condition(u.unit_id))
+
+
+def board_condition(name, user, scope):
+    """The rows of board ``name`` for ``user`` inside ``scope``.
+
+    Every board lists tickets the user's unit reported, holds or held (a period or task) or
+    finished, and such a ticket lies inside any scope that covers that unit (the ticket scope
+    counts reporting, holding and finishing units).  Then the data-scope test is implied and
+    left out: it costs an EXISTS per row, ~90 ms on a county's 12,000 done tickets.  A scope
+    that does not cover the own unit (仅本人, custom territories) is applied as always."""
+    condition = BOARDS[name][1](user)
+    return condition if scope.covers(user.unit) else and_(Ticket.scope_clause(scope), condition)
 APP_KINDS = {"escalation": "提级上报", "completion": "办结申请", "extension": "延期申请", "return": "退回申请"}
 
 # action → form fields (name, label, widget, required, options); names are the API's body names
@@ -247,13 +259,13 @@ class TicketWorkView(BaseView):
     def board(self, name="todo"):
         if name not in BOARDS:
             abort(404)
-        title, condition = BOARDS[name]
+        title = BOARDS[name][0]
         user = g.user
-        stmt = (select(Ticket).where(Ticket.scope_clause(current_scope()), condition(user))
+        stmt = (select(Ticket).where(board_condition(name, user, current_scope()))
                 .options(selectinload(Ticket.periods), selectinload(Ticket.tasks),
                          # what the status words and the allowed actions read: one query each, not per row
                          selectinload(Ticket.applications), selectinload(Ticket.ledgers),
-                         selectinload(Ticket.supervisions),
+                         selectinload(Ticket.supervisions), selectinload(Ticket.callbacks),
                          selectinload(Ticket.whistles).selectinload(Whistle.checkins)))
         keyword = (request.args.get("q") or "").strip()[:100]
         if keyword:

@@ -75,6 +75,12 @@ def busy_community(app):
             if i % 2:
                 act("jindi_handler", "sign", tid)
             ids.append(tid)
+        # tickets 魏都区 finished: its 我的已办 rows run the 回访 check, which reads the callbacks
+        for i in range(6):
+            tid = new_ticket(f"查询次数测试-办结-{i}")
+            escalate_to_county(tid)
+            act("weidu_handler", "finish", tid, result="已解决", content="区级处置完毕")
+            ids.append(tid)
         period_ids = db.session.scalars(select(OwnerPeriod.id).where(
             OwnerPeriod.unit_id == unit("金地社区").id, OwnerPeriod.status == "open",
             OwnerPeriod.ticket_id.in_(ids))).all()
@@ -93,6 +99,20 @@ def _boards():
     from app.views.tickets import BOARDS
 
     return list(BOARDS)
+
+
+@pytest.mark.parametrize("name", ["done", "ledger_done"])
+def test_county_done_boards_statements_do_not_grow_with_rows(app, busy_community, monkeypatch, name):
+    import app.views.tickets as views
+
+    client = logged_in(app, "weidu_handler")
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    few, html_few = counted(app, client, f"/work/board/{name}")
+    monkeypatch.setattr(views, "PAGE_SIZE", 5)
+    many, html_many = counted(app, client, f"/work/board/{name}")
+    assert html_many.count("查询次数测试-办结-") > html_few.count("查询次数测试-办结-") > 0, name
+    assert "回访" in html_many
+    assert many.same_as(few), f"{name}: {len(few)} statements for 2 rows, {len(many)} for 5: {many.per_row(few)}"
 
 
 @pytest.mark.parametrize("name", _boards())
