@@ -25,11 +25,12 @@ def _page_ids(stmt, id_column, page, size):
                               .limit(size).offset((page - 1) * size)).all()
 
 
-def page_rows(stmt, id_column, page, size):
+def page_rows(stmt, id_column, page, size, options=()):
     """(ORM rows of page ``page`` of ``stmt``, newest first; total rows; the page shown).
 
-    A page past the end shows the last page.  Scope, filters and loader options of ``stmt``
-    are kept for the rows."""
+    A page past the end shows the last page.  The rows are read by id with the loader
+    ``options``: the ids came from ``stmt`` itself, so its scope and filters (a board's union
+    of my unit's periods and tasks, thousands of rows) are not evaluated a second time."""
     found = _page_ids(stmt, id_column, max(1, page), size)
     if found:
         total = found[0][1]
@@ -41,5 +42,6 @@ def page_rows(stmt, id_column, page, size):
     ids = [row[0] for row in found]
     if not ids:
         return [], total, max(1, page)
-    rows = {row.id: row for row in db.session.scalars(stmt.where(id_column.in_(ids)).order_by(None))}
+    entity = id_column.class_
+    rows = {row.id: row for row in db.session.scalars(select(entity).where(id_column.in_(ids)).options(*options))}
     return [rows[i] for i in ids if i in rows], total, max(1, page)

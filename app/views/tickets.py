@@ -261,19 +261,18 @@ class TicketWorkView(BaseView):
             abort(404)
         title = BOARDS[name][0]
         user = g.user
-        stmt = (select(Ticket).where(board_condition(name, user, current_scope()))
-                .options(selectinload(Ticket.periods), selectinload(Ticket.tasks),
-                         # what the status words and the allowed actions read: one query each, not per row
-                         selectinload(Ticket.applications), selectinload(Ticket.ledgers),
-                         selectinload(Ticket.supervisions), selectinload(Ticket.callbacks),
-                         selectinload(Ticket.whistles).selectinload(Whistle.checkins)))
+        stmt = select(Ticket).where(board_condition(name, user, current_scope()))
+        # what the status words and the allowed actions read: one query each, not per row
+        loads = (selectinload(Ticket.periods), selectinload(Ticket.tasks), selectinload(Ticket.applications),
+                 selectinload(Ticket.ledgers), selectinload(Ticket.supervisions), selectinload(Ticket.callbacks),
+                 selectinload(Ticket.whistles).selectinload(Whistle.checkins))
         keyword = (request.args.get("q") or "").strip()[:100]
         if keyword:
             stmt = stmt.where(or_(Ticket.title.contains(keyword, autoescape=True),
                                   Ticket.address.contains(keyword, autoescape=True)))
         if request.args.get("source"):
             stmt = stmt.where(Ticket.source == request.args["source"][:20])
-        tickets, total, page = page_rows(stmt, Ticket.id, _int(request.args.get("page"), 1), PAGE_SIZE)
+        tickets, total, page = page_rows(stmt, Ticket.id, _int(request.args.get("page"), 1), PAGE_SIZE, loads)
         rows, cal, at = [], load_calendar(), now()
         for t in tickets:
             allowed = [a for a in services.allowed_actions(t, user) if not ACTIONS[a].app_kind
