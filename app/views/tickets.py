@@ -112,7 +112,7 @@ FORMS = {
     "apply_extension": [("days", "申请延期天数", "number", True, None), ("reason", "申请原因", "textarea", True, None)],
     "apply_return": [("reason", "退回原因", "textarea", True, None)],
     "supervise": [("reason", "督办事由", "textarea", True, None), ("requirement", "督办要求", "textarea", True, None),
-                  ("days", "督办时限（天）", "number", True, None), ("task_id", "督办对象", "tasks", False, None)],
+                  ("days", "督办时限（工作日）", "number", True, None), ("task_id", "督办对象", "tasks", False, None)],
     "callback": [("method", "回访方式", "select", True, [(v, v) for v in ("电话", "上门", "线上", "其他")]),
                  ("content", "回访内容", "textarea", True, None),
                  ("satisfaction", "满意度", "select", True,

@@ -7,7 +7,6 @@ operation log and commits once; any error rolls everything back.  Pages and the 
 these functions; ``allowed_actions`` runs the same checks without side effects.
 """
 import contextvars
-import datetime as dt
 import functools
 import json
 
@@ -679,8 +678,8 @@ def supervise(actor, ticket_id, *, version=None, **input):
     db.session.add(Supervision(ticket=ctx.ticket, task_id=task.id, supervisor_unit_id=ctx.unit_id,
                                supervisor_id=actor.id, target_unit_id=task.unit_id, reason=reason,
                                requirement=requirement, days=days, created_at=at,
-                               deadline=at + dt.timedelta(days=days), status="待签收"))
-    _log(ctx, act, "督办", [("督办事由", reason), ("督办要求", requirement), ("督办时限", f"{days}天"),
+                               deadline=add_working_days(at, days), status="待签收"))
+    _log(ctx, act, "督办", [("督办事由", reason), ("督办要求", requirement), ("督办时限", f"{days}个工作日"),
                           ("被督办的部门", task.unit.name)], input)
     return ctx.ticket
 

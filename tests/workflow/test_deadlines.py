@@ -146,6 +146,9 @@ def test_board_rows_show_the_light_and_counters_match(ctx, client, app):
     assert _board(client, "overdue", title, tid) and not _board(client, "due_soon", title, tid)
     data = client.get(f"/api/v1/tickets/{tid}").get_json()
     assert data["light"]["color"] == "red" and data["overdue"] is True
+    # the list API carries the same light on each row
+    listed = client.get(f"/api/v1/tickets/?q=(filters:!((col:id,opr:eq,value:{tid})))").get_json()
+    assert listed["ids"] == [tid] and listed["result"][0]["light"] == data["light"]
 
     tiles = dict(re.findall(r'workbench-tile" href="([^"]+)" data-count="(\d+)"', client.get("/").get_data(as_text=True)))
     for board in ("due_soon", "overdue"):
@@ -237,3 +240,20 @@ def test_admin_pages_are_for_administrators_only(ctx, client):
     login_page(client, "cs471_member")
     assert client.get("/timelimitview/list/", follow_redirects=False).status_code in (302, 403)
     assert client.get("/calendardayview/list/", follow_redirects=False).status_code in (302, 403)
+
+
+def test_supervision_deadline_counts_working_days(ctx):
+    """督办时限 is counted on the working-day calendar like every other time limit."""
+    from tests.workflow.helpers import act, escalate_to_county, unit
+
+    tid = new_ticket()
+    escalate_to_county(tid)
+    act("weidu_handler", "open_ledger", tid, days=5, unit_type="department",
+        lead_unit_id=unit("魏都区住房和城乡建设局").id, lead_task="修复")
+    act("weidu_handler", "assign", tid)
+    act("weidu_handler", "supervise", tid, reason="尽快处理", requirement="五个工作日内完成", days=5)
+    sup = ticket(tid).supervisions[0]
+    assert sup.deadline == add_working_days(sup.created_at, 5, load_calendar())
+    # five working days always span a weekend: more than five calendar days
+    assert sup.deadline - sup.created_at > dt.timedelta(days=5)
+    assert "督办时限: 5个工作日" in timeline(tid)[-1].detail
