@@ -229,3 +229,23 @@ def test_review_and_supervision_list_statements_do_not_grow(app, busy_community)
         assert "查询次数测试-督办-3" in html, side
         assert n.same_as(before[side]), \
             f"督办 {side}: {len(before[side])} statements with 1 row, {len(n)} with 4: {n.per_row(before[side])}"
+
+
+def test_ticket_list_api_with_lights_does_not_grow_with_rows(app, busy_community):
+    """``GET /api/v1/tickets/`` adds each row's traffic light from one preload of the page."""
+    from tests.conftest import ApiClient
+
+    client = ApiClient(app.test_client(), "jindi_handler")
+
+    def listed(size):
+        with app.app_context():
+            with statements() as seen:
+                resp = client.get(f"/api/v1/tickets/?q=(page_size:{size},order_column:id,order_direction:desc)")
+        assert resp.status_code == 200, resp.get_data(as_text=True)
+        assert len(resp.json["result"]) == size and all("light" in row for row in resp.json["result"])
+        return Statements(seen), resp.json
+
+    few, _ = listed(2)
+    many, data = listed(10)
+    assert any(row["light"] for row in data["result"])
+    assert many.same_as(few), f"{len(few)} statements for 2 rows, {len(many)} for 10: {many.per_row(few)}"
