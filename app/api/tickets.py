@@ -175,6 +175,16 @@ class TicketApi(PortalModelRestApi):
     order_columns = ["id", "reported_at", "urgency", "state"]
     base_order = ("id", "desc")
     page_size = 20
+    # the fields every way of reporting a ticket shares, referenced by each entry point's schema
+    apispec_parameter_schemas = {"TicketFields": {
+        "type": "object",
+        "properties": {
+            "title": {"type": "string"}, "description": {"type": "string"}, "address": {"type": "string"},
+            "category_id": {"type": "integer"}, "urgency": {"type": "string", "enum": ["一般", "紧急", "重大"]},
+            "longitude": {"type": "number"}, "latitude": {"type": "number"},
+            "attachment_ids": {"type": "array", "items": {"type": "integer"}},
+        },
+    }}
 
     def _init_model_schemas(self):
         """FAB's list schema plus the ``light`` each row carries (see ``pre_get_list``)."""
@@ -253,18 +263,12 @@ class TicketApi(PortalModelRestApi):
             content:
               application/json:
                 schema:
-                  type: object
-                  properties:
-                    title: {type: string}
-                    description: {type: string}
-                    address: {type: string}
-                    category_id: {type: integer}
-                    urgency: {type: string, enum: [一般, 紧急, 重大]}
-                    party_name: {type: string}
-                    party_phone: {type: string}
-                    longitude: {type: number}
-                    latitude: {type: number}
-                    attachment_ids: {type: array, items: {type: integer}}
+                  allOf:
+                  - $ref: '#/components/schemas/TicketFields'
+                  - type: object
+                    properties:
+                      party_name: {type: string}
+                      party_phone: {type: string}
           responses:
             201:
               description: 新建的事件
@@ -291,15 +295,18 @@ class TicketApi(PortalModelRestApi):
             content:
               application/json:
                 schema:
-                  type: object
-                  description: the 巡查上报 fields (title, description, address, category_id, urgency, party_name,
-                    party_phone, longitude, latitude, attachment_ids) and the assignment below
-                  properties:
-                    days: {type: integer, minimum: 1}
-                    unit_type: {type: string, enum: [department, jurisdiction]}
-                    lead_unit_id: {type: integer}
-                    lead_task: {type: string}
-                    co_unit_ids: {type: array, items: {type: integer}}
+                  allOf:
+                  - $ref: '#/components/schemas/TicketFields'
+                  - type: object
+                    description: the 巡查上报 fields and the assignment below
+                    properties:
+                      party_name: {type: string}
+                      party_phone: {type: string}
+                      days: {type: integer, minimum: 1}
+                      unit_type: {type: string, enum: [department, jurisdiction]}
+                      lead_unit_id: {type: integer}
+                      lead_task: {type: string}
+                      co_unit_ids: {type: array, items: {type: integer}}
           responses:
             201:
               description: 新建的事件（已交办）
@@ -326,18 +333,12 @@ class TicketApi(PortalModelRestApi):
             content:
               application/json:
                 schema:
-                  type: object
-                  properties:
-                    title: {type: string}
-                    description: {type: string}
-                    address: {type: string}
-                    category_id: {type: integer}
-                    urgency: {type: string, enum: [一般, 紧急, 重大]}
-                    occurred_at: {type: string, example: "2025-10-27 17:41:50"}
-                    reporter_phone: {type: string}
-                    longitude: {type: number}
-                    latitude: {type: number}
-                    attachment_ids: {type: array, items: {type: integer}}
+                  allOf:
+                  - $ref: '#/components/schemas/TicketFields'
+                  - type: object
+                    properties:
+                      occurred_at: {type: string, example: "2025-10-27 17:41:50"}
+                      reporter_phone: {type: string}
           responses:
             201:
               description: 新建的突发事件（待县区签收）
@@ -364,16 +365,7 @@ class TicketApi(PortalModelRestApi):
             content:
               application/json:
                 schema:
-                  type: object
-                  properties:
-                    title: {type: string}
-                    description: {type: string}
-                    address: {type: string}
-                    category_id: {type: integer}
-                    urgency: {type: string, enum: [一般, 紧急, 重大]}
-                    longitude: {type: number}
-                    latitude: {type: number}
-                    attachment_ids: {type: array, items: {type: integer}}
+                  $ref: '#/components/schemas/TicketFields'
           responses:
             201:
               description: 新建的事件（待上级签收）
