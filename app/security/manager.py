@@ -1,7 +1,7 @@
 """The portal's FAB security manager: users carry a unit; security views speak Chinese."""
 import time
 
-from flask import current_app, flash, g, has_app_context, has_request_context, redirect, request
+from flask import current_app, flash, g, has_app_context, has_request_context, redirect
 from flask_appbuilder import action
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.sqla.models import (Permission, PermissionView, Role, ViewMenu,
@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, joinedload
 from wtforms.validators import ValidationError
 
 from app.models.org import AppUser
+from app.services.request_memo import memo
 from app.security.views import (PortalAuthDBView, PortalResetMyPasswordView, PortalResetPasswordView,
                                 PortalSecurityApi, PortalUserApi)
 
@@ -118,22 +119,20 @@ class PortalSecurityManager(SecurityManager):
         if any(role.name in self.builtin_roles and self._has_access_builtin_roles(role, permission_name, view_name)
                for role in roles):
             return True
-        # kept on the request, not on g: a test's app context outlives its requests
-        req = request._get_current_object()
-        key = (getattr(user, "id", None), tuple(sorted(role.id for role in roles)))
-        cached = getattr(req, "_portal_permissions", None)
-        if cached is None or cached[0] != key:
-            role_ids = [role.id for role in roles if role.name not in self.builtin_roles]
-            pairs = set()
-            if role_ids:
-                link = assoc_permissionview_role.c
-                pairs = set(self.session.query(Permission.name, ViewMenu.name).select_from(PermissionView)
-                            .join(Permission, Permission.id == PermissionView.permission_id)
-                            .join(ViewMenu, ViewMenu.id == PermissionView.view_menu_id)
-                            .join(assoc_permissionview_role, link.permission_view_id == PermissionView.id)
-                            .filter(link.role_id.in_(role_ids)).all())
-            cached = req._portal_permissions = (key, pairs)
-        return (permission_name, view_name) in cached[1]
+        role_ids = tuple(sorted(role.id for role in roles if role.name not in self.builtin_roles))
+        pairs = memo("permissions", (getattr(user, "id", None), role_ids), lambda: self._permission_pairs(role_ids))
+        return (permission_name, view_name) in pairs
+
+    def _permission_pairs(self, role_ids):
+        """{(permission, view)} granted to the roles ``role_ids``, in one query."""
+        if not role_ids:
+            return set()
+        link = assoc_permissionview_role.c
+        return set(self.session.query(Permission.name, ViewMenu.name).select_from(PermissionView)
+                   .join(Permission, Permission.id == PermissionView.permission_id)
+                   .join(ViewMenu, ViewMenu.id == PermissionView.view_menu_id)
+                   .join(assoc_permissionview_role, link.permission_view_id == PermissionView.id)
+                   .filter(link.role_id.in_(role_ids)).all())
 
     def is_item_public(self, permission_name, view_name):
         """FAB asks this before every request (two queries for the Public role each time):
