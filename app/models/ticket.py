@@ -107,7 +107,9 @@ class Ticket(Model):
         called = exists().where(WhistleCheckin.ticket_id == cls.id, units_clause(WhistleCheckin.unit_id, scope))
         parts = [units_clause(cls.reporter_unit_id, scope), period, task, called]
         if scope.subtree_paths:
-            parts.append(units_clause(cls.unit_id, scope))
+            # first: most tickets a territory sees lie in it, so the OR stops there and the EXISTS
+            # over periods, tasks and check-ins run only for the tickets outside it
+            parts.insert(0, units_clause(cls.unit_id, scope))
         if scope.user_id:
             parts.append(cls.reporter_id == scope.user_id)
         return or_(*parts)
