@@ -3,6 +3,7 @@ from flask_appbuilder.api import BaseApi, expose, protect, rison, safe
 from flask_appbuilder.security.decorators import permission_name
 from sqlalchemy import select
 
+from app.api.base import paged_list_schema
 from app.api.tickets import actor, json_body, newest_page, ticket_response, with_errors, workflow_endpoint
 from app.extensions import db
 from app.models.ticket import Application
@@ -10,19 +11,13 @@ from app.security.scope import scope_for
 from app.workflow import services
 from app.workflow.serialize import application_dict
 
-LIST_SCHEMA = {
-    "type": "object",
-    "properties": {
-        "mine_to_review": {"type": "boolean"},
-        "mine_submitted": {"type": "boolean"},
-        "kind": {"type": "string", "enum": ["escalation", "completion", "extension", "return"]},
-        "status": {"type": "string", "enum": ["pending", "approved", "rejected"]},
-        "ticket_id": {"type": "integer", "minimum": 1, "maximum": 2147483647},
-        "page": {"type": "integer", "minimum": 0, "maximum": 100000},
-        "page_size": {"type": "integer", "minimum": 1, "maximum": 100},
-    },
-    "additionalProperties": False,
-}
+LIST_SCHEMA = paged_list_schema(
+    mine_to_review={"type": "boolean"},
+    mine_submitted={"type": "boolean"},
+    kind={"type": "string", "enum": ["escalation", "completion", "extension", "return"]},
+    status={"type": "string", "enum": ["pending", "approved", "rejected"]},
+    ticket_id={"type": "integer", "minimum": 1, "maximum": 2147483647},
+)
 
 
 class ApplicationApi(BaseApi):

@@ -3,6 +3,17 @@ import jsonschema
 from flask_appbuilder import ModelRestApi
 
 
+def paged_list_schema(**properties):
+    """The rison (``?q=``) schema of a portal list endpoint: its own filters plus ``page`` and
+    ``page_size`` (bounded), nothing else accepted."""
+    return {
+        "type": "object",
+        "properties": {**properties, "page": {"type": "integer", "minimum": 0, "maximum": 100000},
+                       "page_size": {"type": "integer", "minimum": 1, "maximum": 100}},
+        "additionalProperties": False,
+    }
+
+
 class PortalModelRestApi(ModelRestApi):
     """``ModelRestApi`` answering invalid input with 400 ``{"message", "errors"}`` (FAB says 422)."""
 

@@ -4,21 +4,16 @@ from flask import send_file
 from flask_appbuilder.api import BaseApi, expose, protect, rison, safe
 from flask_appbuilder.security.decorators import permission_name
 
+from app.api.base import paged_list_schema
 from app.api.tickets import actor, json_body, with_errors, workflow_endpoint
 from app.models.resident import WHISTLE_STATUS_LABELS
 from app.security.roles import GRID_MEMBER, HANDLER, HEAD, extend_role_permissions
 from app.workflow import resident
 
-LIST_SCHEMA = {
-    "type": "object",
-    "properties": {
-        "status": {"type": "string", "enum": list(WHISTLE_STATUS_LABELS)},
-        "phone": {"type": "string", "maxLength": 20},
-        "page": {"type": "integer", "minimum": 0, "maximum": 100000},
-        "page_size": {"type": "integer", "minimum": 1, "maximum": 100},
-    },
-    "additionalProperties": False,
-}
+LIST_SCHEMA = paged_list_schema(
+    status={"type": "string", "enum": list(WHISTLE_STATUS_LABELS)},
+    phone={"type": "string", "maxLength": 20},
+)
 
 
 class ResidentWhistleApi(BaseApi):

@@ -3,6 +3,7 @@ from flask_appbuilder.api import BaseApi, expose, protect, rison, safe
 from flask_appbuilder.security.decorators import permission_name
 from sqlalchemy import select
 
+from app.api.base import paged_list_schema
 from app.api.tickets import actor, json_body, newest_page, with_errors, workflow_endpoint
 from app.extensions import db
 from app.models.ticket import Supervision
@@ -10,16 +11,10 @@ from app.security.scope import scope_for
 from app.workflow import services
 from app.workflow.serialize import supervision_dict
 
-LIST_SCHEMA = {
-    "type": "object",
-    "properties": {
-        "mine": {"type": "string", "enum": ["supervised_by_me", "supervising_me"]},
-        "status": {"type": "string", "enum": ["待签收", "已签收", "已反馈"]},
-        "page": {"type": "integer", "minimum": 0, "maximum": 100000},
-        "page_size": {"type": "integer", "minimum": 1, "maximum": 100},
-    },
-    "additionalProperties": False,
-}
+LIST_SCHEMA = paged_list_schema(
+    mine={"type": "string", "enum": ["supervised_by_me", "supervising_me"]},
+    status={"type": "string", "enum": ["待签收", "已签收", "已反馈"]},
+)
 
 
 class SupervisionApi(BaseApi):
